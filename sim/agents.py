@@ -1,0 +1,128 @@
+"""Actors: their state as numpy arrays (the truth) and a ``mesa.Agent`` view of each.
+
+Every attribute of every actor lives in one array of :class:`ActorState`, indexed by actor, so a
+step updates all actors at once. :class:`Actor` is a real ``mesa.Agent`` (``model.agents`` holds
+one per actor) whose properties read and write that actor's row, for inspection, Mesa tooling
+and the browser explorer. Nothing in the hot path touches Actor objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim.config import Scenario
+
+
+@dataclass
+class ActorState:
+    """Per-actor arrays (length N; ``vision`` is N x K)."""
+
+    sector: np.ndarray  # int code into model.sector_names; actors are sorted by sector
+    org: np.ndarray  # global organisation code; contiguous within a sector
+    vision: np.ndarray  # point in [0, 1]^K
+    intrinsic: np.ndarray  # intrinsic motivation q in [0, 1]
+    disposition: np.ndarray  # own interest b, eroded by crowding-out
+    sensitivity: np.ndarray  # sensitivity to external incentives
+    effort_offset: np.ndarray  # individual deviation from decision.effort_cost
+    voice: np.ndarray  # voice weight (power), lognormal
+    habit: np.ndarray  # habit strength in [0, 1]
+    ownership: np.ndarray  # ownership of the shared vision in [0, 1]
+    champion: np.ndarray  # fixed high motivation
+    acting: np.ndarray  # acted this step
+    pressure: np.ndarray  # expected extrinsic pressure X felt this step
+    pull: np.ndarray  # pull P felt this step
+    alignment: np.ndarray  # alignment with the shared vision (or the mean vision)
+
+    @property
+    def size(self) -> int:
+        """Number of actors."""
+        return int(self.sector.size)
+
+
+def sector_counts(size: int, shares: dict[str, float]) -> np.ndarray:
+    """Split ``size`` actors by shares with the largest-remainder method (exact total)."""
+    raw = np.array(list(shares.values())) * size
+    counts = np.floor(raw).astype(np.int64)
+    short = size - counts.sum()
+    counts[np.argsort(-(raw - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+def initial_state(scenario: Scenario, rng: np.random.Generator) -> ActorState:
+    """Draw the starting population of a scenario."""
+    pop = scenario.population
+    n, dims = pop.size, pop.vision_dims
+    counts = sector_counts(n, pop.sectors)
+    sector = np.repeat(np.arange(counts.size), counts)
+    within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+    org = sector * pop.orgs_per_sector + within * pop.orgs_per_sector // counts[sector]
+    vision = _initial_visions(org, counts.size, pop, rng)
+    intrinsic = np.clip(
+        rng.normal(scenario.motivation.initial, scenario.motivation.spread, n), 0, 1
+    )
+    champion = rng.random(n) < pop.champions
+    intrinsic[champion] = 1.0
+    zeros = np.zeros(n)
+    return ActorState(
+        sector=sector,
+        org=org,
+        vision=vision,
+        intrinsic=intrinsic,
+        disposition=intrinsic.copy(),
+        sensitivity=pop.incentive_sensitivity * rng.lognormal(-0.03125, 0.25, n),
+        effort_offset=rng.normal(0.0, 0.1, n),
+        voice=rng.lognormal(0.0, pop.voice_inequality, n),
+        habit=zeros.copy(),
+        ownership=zeros.copy(),
+        champion=champion,
+        acting=np.zeros(n, dtype=bool),
+        pressure=zeros.copy(),
+        pull=zeros.copy(),
+        alignment=zeros.copy(),
+    )
+
+
+def _initial_visions(org, n_sectors, pop, rng) -> np.ndarray:
+    """Sector centres spread by ``sector_separation``, organisation and individual noise."""
+    dims = pop.vision_dims
+    centres = 0.5 + pop.sector_separation * (rng.random((n_sectors, dims)) - 0.5)
+    n_orgs = n_sectors * pop.orgs_per_sector
+    org_centres = np.repeat(centres, pop.orgs_per_sector, axis=0)
+    org_centres = org_centres + rng.normal(0.0, pop.vision_spread, (n_orgs, dims))
+    vision = org_centres[org] + rng.normal(0.0, pop.vision_spread, (org.size, dims))
+    return np.clip(vision, 0.0, 1.0)
+
+
+class Actor(mesa.Agent):
+    """One actor, a view onto row ``index`` of the model's :class:`ActorState`."""
+
+    def __init__(self, model: mesa.Model, index: int) -> None:
+        super().__init__(model)
+        self.index = int(index)
+
+    @property
+    def sector(self) -> str:
+        """Name of the actor's sector."""
+        return self.model.sector_names[self.model.state.sector[self.index]]
+
+    @property
+    def acting(self) -> bool:
+        """Whether the actor acted in the last step."""
+        return bool(self.model.state.acting[self.index])
+
+    @property
+    def intrinsic_motivation(self) -> float:
+        """Current intrinsic motivation."""
+        return float(self.model.state.intrinsic[self.index])
+
+    @property
+    def vision(self) -> np.ndarray:
+        """The actor's vision (a copy)."""
+        return self.model.state.vision[self.index].copy()
+
+    def step(self) -> None:
+        """Actors do not step one by one: the model updates all of them at once."""
+        raise NotImplementedError("PushPullModel.step updates every actor at once")

@@ -1,0 +1,140 @@
+"""Sampling designs: turn ``[sweep.parameters]`` into a list of design points.
+
+Every design also records its points in *problem space* (``matrix``): the numbers SALib
+samples and later analyses. A range is used as is; a list of levels becomes an index
+interval ``[0, n)`` whose floor picks the level, so level lists work in every design.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from sim.experiment.errors import ExperimentError
+from sim.experiment.spec import DEFAULT_GRID_LEVELS, Range, Sweep
+
+
+@dataclass
+class Design:
+    """The points of a sweep, in parameter space and in SALib problem space."""
+
+    kind: str
+    names: list[str]
+    points: list[dict[str, Any]]
+    matrix: list[list[float]] = field(default_factory=list)
+    problem: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready description for the manifest (analysis reads it back)."""
+        return {
+            "kind": self.kind,
+            "names": self.names,
+            "points": self.points,
+            "matrix": self.matrix,
+            "problem": self.problem,
+            "options": self.options,
+        }
+
+
+def empty_design() -> Design:
+    """The design of an experiment without a sweep: a single point with no parameters."""
+    return Design(kind="none", names=[], points=[{}])
+
+
+def build_design(sweep: Sweep, seed: int, kinds: dict[str, str] | None = None) -> Design:
+    """Sample the design declared by ``sweep``.
+
+    Args:
+        sweep: The validated ``[sweep]`` table.
+        seed: Seed for the sampler (derived from the master seed).
+        kinds: Parameter name -> kind ("int", "float", ...); ints are rounded.
+
+    Returns:
+        The design, points in a deterministic order.
+
+    Raises:
+        ExperimentError: a design that cannot be sampled (e.g. a zero-width range in a
+            sampled design).
+    """
+    kinds = kinds or {}
+    names = list(sweep.parameters)
+    specs = [sweep.parameters[n] for n in names]
+    if sweep.design == "grid":
+        return _grid(names, specs, kinds)
+    for name, spec in zip(names, specs, strict=True):
+        if isinstance(spec, Range) and spec.low == spec.high:
+            raise ExperimentError(
+                f"sweep.parameters: {name!r}: range with low = high; a {sweep.design} design "
+                "needs low < high (use a one-item list to fix a value)"
+            )
+    problem = {"num_vars": len(names), "names": names, "bounds": [_bounds(s) for s in specs]}
+    matrix = _sample(sweep, problem, seed)
+    points = [_decode(row, names, specs, kinds) for row in matrix]
+    options = {"second_order": sweep.second_order, "morris_levels": sweep.morris_levels}
+    return Design(sweep.design, names, points, matrix.tolist(), problem, options)
+
+
+def _grid(names: list[str], specs: list[Any], kinds: dict[str, str]) -> Design:
+    axes = []
+    for name, spec in zip(names, specs, strict=True):
+        if isinstance(spec, Range):
+            values = np.linspace(spec.low, spec.high, spec.levels or DEFAULT_GRID_LEVELS)
+            values = [_cast(v, kinds.get(name)) for v in values]
+            axes.append(list(dict.fromkeys(values)))  # int rounding can repeat levels
+        else:
+            axes.append(list(spec))
+    points = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
+    return Design("grid", names, points)
+
+
+def _bounds(spec: Any) -> list[float]:
+    if isinstance(spec, Range):
+        return [float(spec.low), float(spec.high)]
+    return [0.0, float(len(spec))]
+
+
+def _sample(sweep: Sweep, problem: dict[str, Any], seed: int) -> np.ndarray:
+    n, d = sweep.samples or 1, problem["num_vars"]
+    rng = np.random.default_rng(seed)
+    if sweep.design in ("lhs", "random"):
+        unit = (
+            qmc.LatinHypercube(d, rng=rng).random(n)
+            if sweep.design == "lhs"
+            else rng.random((n, d))
+        )
+        low = np.array([b[0] for b in problem["bounds"]])
+        high = np.array([b[1] for b in problem["bounds"]])
+        return low + unit * (high - low)
+    # SALib warns about sample sizes that are not powers of two; the design is still valid
+    # and the warning would interrupt the progress display.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if sweep.design == "sobol":
+            from SALib.sample import sobol
+
+            return sobol.sample(problem, n, calc_second_order=sweep.second_order, seed=seed)
+        from SALib.sample import morris
+
+        return morris.sample(problem, n, num_levels=sweep.morris_levels, seed=seed)
+
+
+def _decode(row: np.ndarray, names: list[str], specs: list[Any], kinds: dict[str, str]) -> dict:
+    point: dict[str, Any] = {}
+    for x, name, spec in zip(row, names, specs, strict=True):
+        if isinstance(spec, Range):
+            point[name] = _cast(min(max(x, spec.low), spec.high), kinds.get(name))
+        else:
+            point[name] = spec[min(int(np.floor(x)), len(spec) - 1)]
+    return point
+
+
+def _cast(value: float, kind: str | None) -> int | float:
+    if kind == "int":
+        return int(round(float(value)))
+    return float(value)

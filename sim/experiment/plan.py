@@ -1,0 +1,139 @@
+"""Resolve an experiment against the model: configs per variant, the design, the runs.
+
+Everything that can be wrong with an experiment is found here, before anything runs or
+anything is written: unknown parameters, values the model rejects, unusable designs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.config import PARAMETERS, ConfigError, Scenario, load_scenario
+from sim.experiment.design import Design, build_design, empty_design
+from sim.experiment.errors import ExperimentError, suggest
+from sim.experiment.seeds import design_seed, run_seed
+from sim.experiment.spec import Experiment, Range
+from sim.experiment.worker import Task
+
+#: The variant name of an experiment that declares none.
+DEFAULT_VARIANT = "default"
+#: Key inside a variant table naming another scenario to build the variant on.
+VARIANT_BASE_KEY = "base"
+_NUMERIC = ("int", "float")
+
+
+@dataclass
+class Plan:
+    """A fully validated experiment, ready to run."""
+
+    experiment: Experiment
+    source: str
+    text: str
+    configs: dict[str, Scenario]
+    design: Design
+    tasks: list[Task] = field(repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the runs' results (resume refuses a mismatch)."""
+        payload = {
+            "experiment": json.loads(self.experiment.canonical_json()),
+            "configs": {v: c.flat() for v, c in self.configs.items()},
+        }
+        blob = json.dumps(payload, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def make_plan(experiment: Experiment, source: str, text: str = "") -> Plan:
+    """Validate ``experiment`` against the model and enumerate its runs.
+
+    Runs are numbered variant-major, then design point, then replication, so run ids are
+    stable for a given experiment.
+
+    Raises:
+        ExperimentError: one line naming the file, the key and the problem.
+    """
+    fixed = _flatten(experiment.fixed)
+    _check_names(fixed, f"{source}: fixed")
+    configs = _variant_configs(experiment, fixed, source)
+    design = _design(experiment, configs, source)
+    tasks = []
+    for variant in configs:
+        for point in range(len(design.points)):
+            for rep in range(experiment.replications):
+                seed = run_seed(experiment.seed, point, rep)
+                tasks.append(Task(len(tasks), variant, point, rep, seed))
+    return Plan(experiment, source, text, configs, design, tasks)
+
+
+def _variant_configs(experiment: Experiment, fixed: dict[str, Any], source: str) -> dict:
+    variants = experiment.variants or {DEFAULT_VARIANT: {}}
+    configs: dict[str, Scenario] = {}
+    for name, table in variants.items():
+        where = f"{source}: variants.{name}" if experiment.variants else f"{source}: base"
+        overrides = _flatten(table)
+        base = overrides.pop(VARIANT_BASE_KEY, experiment.base)
+        _check_names(overrides, where)
+        try:
+            configs[name] = load_scenario(base, overrides={**fixed, **overrides})
+        except ConfigError as exc:
+            raise ExperimentError(f"{where}: {exc}") from None
+    return configs
+
+
+def _design(experiment: Experiment, configs: dict[str, Scenario], source: str) -> Design:
+    sweep = experiment.sweep
+    if sweep is None:
+        return empty_design()
+    where = f"{source}: sweep.parameters"
+    _check_names(sweep.parameters, where)
+    for name, spec in sweep.parameters.items():
+        info = PARAMETERS[name]
+        if isinstance(spec, Range) and info.kind not in _NUMERIC:
+            raise ExperimentError(
+                f"{where}: {name!r} is a {info.kind} parameter; give a list of levels, not a range"
+            )
+        values = [spec.low, spec.high] if isinstance(spec, Range) else spec
+        if isinstance(spec, Range) and info.kind == "int":
+            values = [round(v) for v in values]
+        for cfg in configs.values():
+            for value in values:
+                try:
+                    cfg.with_overrides({name: value})
+                except ConfigError as exc:
+                    message = str(exc).removeprefix("overrides: ")
+                    raise ExperimentError(f"{where}: {name!r} = {value!r}: {message}") from None
+    kinds = {name: PARAMETERS[name].kind for name in sweep.parameters}
+    try:
+        return build_design(sweep, design_seed(experiment.seed), kinds)
+    except ExperimentError as exc:
+        raise ExperimentError(f"{source}: {exc}") from None
+
+
+def _check_names(overrides: dict[str, Any], where: str) -> None:
+    for name in overrides:
+        if name == "seed":
+            raise ExperimentError(
+                f"{where}: 'seed' is set per run from the experiment's master seed; "
+                "set the top-level 'seed' instead"
+            )
+        if name not in PARAMETERS:
+            raise ExperimentError(
+                f"{where}: unknown parameter {name!r}{suggest(name, list(PARAMETERS))}"
+            )
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Accept both ``"push.incentive" = 0.6`` and ``[x.push] incentive = 0.6`` forms."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        is_section = isinstance(value, dict) and name not in PARAMETERS and not prefix
+        if is_section and name != VARIANT_BASE_KEY:
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat

@@ -1,0 +1,321 @@
+"""Run a plan: preflight, resume bookkeeping, batched execution, persistence, manifest."""
+
+from __future__ import annotations
+
+import fnmatch
+import platform
+import subprocess
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from sim import store
+from sim.experiment import executors
+from sim.experiment.errors import ExperimentError
+from sim.experiment.plan import Plan
+from sim.experiment.worker import Batch, RunFn, Task, execute_run, run_batch
+
+#: Upper bound on runs per batch: a batch is also the unit of persistence.
+MAX_BATCH = 16
+
+
+@dataclass
+class Schema:
+    """What every run produces, learnt from a short preflight run of each variant."""
+
+    metrics: list[str]
+    columns: list[str]
+    numeric: list[bool]
+
+    def arrow(self) -> pa.Schema | None:
+        """The time-series parquet schema, or None when no time series are kept."""
+        if not self.columns:
+            return None
+        fields = [pa.field("run_id", pa.int64()), pa.field("step", pa.int64())]
+        fields += [
+            pa.field(c, pa.float64() if n else pa.string())
+            for c, n in zip(self.columns, self.numeric, strict=True)
+        ]
+        return pa.schema(fields)
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did; ``failed`` counts runs that raised and batches that were lost."""
+
+    out_dir: Path
+    total: int
+    skipped: int = 0
+    ok: int = 0
+    failed: int = 0
+    lost: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[int, int], None]  # (runs finished in this call, of which failed)
+
+
+def preflight(plan: Plan, run_fn: RunFn = execute_run) -> Schema:
+    """Run every variant for two steps to learn metric names and time-series columns.
+
+    This also surfaces a broken model or an unknown ``[output]`` column before hundreds of
+    runs fail one by one.
+    """
+    metrics: dict[str, None] = {}
+    found: dict[str, bool] = {}
+    for variant, cfg in plan.configs.items():
+        try:
+            short = cfg.with_overrides({"steps": min(cfg.steps, 2)})
+            summary, ts = run_fn(short)
+        except Exception as exc:  # noqa: BLE001 - reported as one line
+            raise ExperimentError(
+                f"{plan.source}: variant {variant!r} fails to run: {exc}"
+            ) from None
+        metrics.update(dict.fromkeys(summary))
+        for column in ts.columns:
+            if column != "step":
+                found.setdefault(column, pd.api.types.is_numeric_dtype(ts[column]))
+    columns = _select_columns(plan, list(found))
+    return Schema(list(metrics), columns, [bool(found[c]) for c in columns])
+
+
+def _select_columns(plan: Plan, available: list[str]) -> list[str]:
+    wanted = plan.experiment.output.timeseries
+    if wanted == "none":
+        return []
+    if wanted == "all":
+        return available
+    chosen: list[str] = []
+    for pattern in wanted:
+        matches = fnmatch.filter(available, pattern)
+        if not matches:
+            raise ExperimentError(
+                f"{plan.source}: output.timeseries: no column {pattern!r}; "
+                f"available: {', '.join(available)}"
+            )
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def prepare_dir(plan: Plan, out_dir: Path, fresh: bool) -> store.PartStore:
+    """Make ``out_dir`` ready: start over (``fresh``) or check it belongs to this plan."""
+    manifest = store.read_manifest(out_dir)
+    if fresh:
+        store.clear(out_dir)
+    elif manifest is not None and manifest.get("fingerprint") != plan.fingerprint:
+        raise ExperimentError(
+            f"{out_dir}: holds results of a different version of experiment "
+            f"{manifest.get('name')!r}; use --fresh to discard them or --out for another directory"
+        )
+    elif manifest is None and (out_dir / store.PARTS_DIR).exists():
+        raise ExperimentError(
+            f"{out_dir}: has run parts but no manifest; use --fresh to start over"
+        )
+    parts = store.PartStore(out_dir)
+    parts.open()
+    return parts
+
+
+def make_batches(
+    plan: Plan, schema: Schema, todo: list[Task], size: int, run_fn: RunFn
+) -> Iterator[Batch]:
+    """Group runs into batches of consecutive run ids (parts then never interleave)."""
+    group: list[Task] = []
+    for task in todo:
+        if group and (len(group) == size or task.run_id != group[-1].run_id + 1):
+            yield _batch(plan, schema, group, run_fn)
+            group = []
+        group.append(task)
+    if group:
+        yield _batch(plan, schema, group, run_fn)
+
+
+def _batch(plan: Plan, schema: Schema, tasks: list[Task], run_fn: RunFn) -> Batch:
+    variants = {t.variant for t in tasks}
+    points = {t.point: plan.design.points[t.point] for t in tasks}
+    return Batch(
+        tasks=tasks,
+        configs={v: plan.configs[v] for v in variants},
+        points=points,
+        metrics=schema.metrics,
+        columns=schema.columns,
+        numeric=schema.numeric,
+        every=plan.experiment.output.every,
+        run_fn=run_fn,
+        param_names=plan.design.names,
+    )
+
+
+def auto_batch_size(n_runs: int, workers: int) -> int:
+    """About eight batches per worker, for load balance at the end of a sweep."""
+    return max(1, min(MAX_BATCH, n_runs // (workers * 8)))
+
+
+def run_plan(
+    plan: Plan,
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fresh: bool = False,
+    batch_size: int | None = None,
+    run_fn: RunFn = execute_run,
+    progress: Progress | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+) -> SweepReport:
+    """Execute the runs of ``plan`` that are not yet in ``out_dir`` and consolidate.
+
+    Args:
+        plan: The validated plan.
+        out_dir: Results directory.
+        workers: Local worker processes (default: all cores); ignored with ``scheduler``.
+        scheduler: Address of a Dask scheduler, e.g. ``tcp://host:8786``.
+        fresh: Discard existing results instead of resuming.
+        batch_size: Runs per task (default: chosen from the number of runs and workers).
+        run_fn: Executes one scenario (tests inject failures through it).
+        progress: Called after each finished batch with (runs, failed runs).
+        on_start: Called once with (runs to do, runs already done).
+
+    Raises:
+        ExperimentError: bad input or a results directory of another experiment.
+    """
+    schema = preflight(plan, run_fn)
+    client = executors.connect_dask(scheduler) if scheduler else None
+    try:
+        out_dir = Path(out_dir)
+        parts = prepare_dir(plan, out_dir, fresh)
+        done = set(parts.finished()["run_id"].tolist())
+        todo = [t for t in plan.tasks if t.run_id not in done]
+        report = SweepReport(out_dir, total=len(plan.tasks), skipped=len(plan.tasks) - len(todo))
+        nworkers = (
+            executors.dask_workers(client) if client else (workers or executors.default_workers())
+        )
+        manifest = _manifest(plan, schema, out_dir, nworkers, scheduler)
+        store.write_json_atomic(manifest, out_dir / store.MANIFEST_FILE)
+        if on_start:
+            on_start(len(todo), report.skipped)
+        size = batch_size or auto_batch_size(len(todo), nworkers)
+        batches = make_batches(plan, schema, todo, size, run_fn)
+        if client is not None:
+            outcomes = executors.iter_dask(run_batch, batches, client)
+        elif nworkers == 1:
+            outcomes = executors.iter_serial(run_batch, batches)
+        else:
+            outcomes = executors.iter_processes(run_batch, batches, nworkers)
+        _consume(outcomes, parts, report, progress)
+    finally:
+        if client is not None:
+            client.close()
+    _finish(parts, schema, manifest, report)
+    return report
+
+
+def _consume(
+    outcomes: Iterator, parts: store.PartStore, report: SweepReport, progress: Progress | None
+) -> None:
+    try:
+        for batch, result in outcomes:
+            n = len(batch.tasks)
+            if isinstance(result, BaseException):
+                # Nothing is stored for a lost batch, so a resume runs it again.
+                report.lost += n
+                report.errors.append(
+                    f"runs {batch.tasks[0].run_id}-{batch.tasks[-1].run_id} "
+                    f"lost: {type(result).__name__}: {result}"
+                )
+                failed = n
+            else:
+                runs, timeseries = result
+                parts.write_batch(runs, timeseries)
+                failed = int((runs["status"] != "ok").sum())
+                report.failed += failed
+                report.ok += n - failed
+                bad = runs.loc[runs["status"] != "ok", ["run_id", "error"]]
+                report.errors += [f"run {r}: {e}" for r, e in bad.itertuples(index=False)]
+            if progress:
+                progress(n, failed)
+    except BrokenProcessPool as exc:
+        raise ExperimentError(
+            f"a worker process died ({exc}); rerun the command to resume"
+        ) from None
+
+
+def _finish(parts: store.PartStore, schema: Schema, manifest: dict, report: SweepReport) -> None:
+    n_runs, n_rows = parts.consolidate(schema.arrow())
+    finished = parts.finished()
+    manifest.update(
+        finished_at=_now(),
+        counts={
+            "planned": report.total,
+            "finished": int(len(finished)),
+            "ok": int((finished["status"] == "ok").sum()),
+            "failed": int((finished["status"] != "ok").sum()),
+            "missing": report.total - int(len(finished)),
+            "run_this_session": report.ok + report.failed,
+            "timeseries_rows": n_rows,
+        },
+    )
+    store.write_json_atomic(manifest, parts.out_dir / store.MANIFEST_FILE)
+
+
+def _manifest(
+    plan: Plan, schema: Schema, out_dir: Path, workers: int, scheduler: str | None
+) -> dict[str, Any]:
+    previous = store.read_manifest(out_dir) or {}
+    return {
+        "name": plan.experiment.name,
+        "fingerprint": plan.fingerprint,
+        "experiment_source": plan.source,
+        "experiment_file": plan.text,
+        "experiment": plan.experiment.model_dump(mode="json"),
+        "package_version": _package_version(),
+        "git_commit": _git_commit(),
+        "python": platform.python_version(),
+        "started_at": previous.get("started_at", _now()),
+        "session_started_at": _now(),
+        "finished_at": None,
+        "executor": {"scheduler": scheduler, "workers": workers},
+        "variants": {v: c.flat() for v, c in plan.configs.items()},
+        "design": plan.design.to_json(),
+        "master_seed": plan.experiment.seed,
+        "seeds": [t.seed for t in plan.tasks],
+        "metrics": schema.metrics,
+        "timeseries_columns": schema.columns,
+        "counts": previous.get("counts", {}),
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pushpull")
+    except PackageNotFoundError:
+        import sim
+
+        return str(getattr(sim, "__version__", "unknown"))
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None

@@ -1,0 +1,203 @@
+"""Experiment files: parse and structurally validate the TOML that declares an experiment.
+
+This module checks shape only (keys, types, ranges). Checking parameter names and values
+against the model happens in :mod:`sim.experiment.plan`, which needs the core config.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim.experiment.errors import ExperimentError, suggest
+
+DESIGNS = ("grid", "lhs", "random", "sobol", "morris")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+#: Levels given to a ``{low, high}`` range in a grid design when it names none.
+DEFAULT_GRID_LEVELS = 5
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Range(_Strict):
+    """A continuous parameter range; ``levels`` is used only by the grid design."""
+
+    low: float
+    high: float
+    levels: int | None = Field(None, ge=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise ValueError(f"range with low > high ({self.low:g} > {self.high:g})")
+        return self
+
+
+class Sweep(_Strict):
+    """The ``[sweep]`` table: a sampling design over parameters."""
+
+    design: Literal["grid", "lhs", "random", "sobol", "morris"] = "grid"
+    samples: int | None = Field(None, ge=1)
+    second_order: bool = Field(False, description="Sobol: also sample second-order indices.")
+    morris_levels: int = Field(4, ge=2, description="Morris: grid levels of the trajectories.")
+    parameters: dict[str, list[Any] | Range] = Field(default_factory=dict)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _levels_or_range(cls, value: Any) -> dict[str, list[Any] | Range]:
+        # Validated by hand: pydantic's union errors would name the wrong alternative.
+        if not isinstance(value, dict):
+            raise ValueError("must be a table of parameter = [levels] or { low, high }")
+        return {name: _parameter_spec(name, spec) for name, spec in value.items()}
+
+    @model_validator(mode="after")
+    def _complete(self) -> Sweep:
+        if not self.parameters:
+            raise ValueError("empty design: declare at least one parameter in [sweep.parameters]")
+        if self.design != "grid" and self.samples is None:
+            raise ValueError(f"design {self.design!r} needs 'samples'")
+        return self
+
+
+def _parameter_spec(name: str, spec: Any) -> list[Any] | Range:
+    if isinstance(spec, list):
+        if not spec:
+            raise ValueError(f"{name!r}: empty list of levels")
+        return spec
+    if not isinstance(spec, dict):
+        raise ValueError(f"{name!r}: must be a list of levels or a range {{ low = .., high = .. }}")
+    allowed = list(Range.model_fields)
+    for key in spec:
+        if key not in allowed:
+            hint = suggest(key, allowed)
+            raise ValueError(
+                f"{name!r}: unknown key {key!r}{hint} in range; allowed: low, high, levels"
+            )
+    try:
+        return Range.model_validate(spec)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        raise ValueError(f"{name!r}: {where + ': ' if where else ''}{message}") from None
+
+
+class Output(_Strict):
+    """The ``[output]`` table: which time-series columns to keep and how often."""
+
+    timeseries: list[str] | Literal["all", "none"] = "all"
+    every: int = Field(1, ge=1)
+
+    @field_validator("timeseries", mode="before")
+    @classmethod
+    def _columns(cls, value: Any) -> Any:
+        ok_list = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if value in ("all", "none") or ok_list:
+            return value
+        raise ValueError('must be "all", "none" or a list of column names')
+
+
+class Experiment(_Strict):
+    """A whole experiment file."""
+
+    name: str = Field(..., pattern=NAME_PATTERN)
+    base: str
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    replications: int = Field(1, ge=1)
+    fixed: dict[str, Any] = Field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sweep: Sweep | None = None
+    output: Output = Field(default_factory=Output)
+
+    def canonical_json(self) -> str:
+        """A stable serialisation, used to detect a changed experiment on resume."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def parse_experiment(data: dict[str, Any], source: str) -> Experiment:
+    """Validate a parsed experiment table.
+
+    Args:
+        data: The TOML document as a dict.
+        source: Where it came from, used as the prefix of error messages.
+
+    Raises:
+        ExperimentError: one line, e.g. ``x.toml: sweep.design: must be one of ...``.
+    """
+    try:
+        return Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise ExperimentError(f"{source}: {_describe(exc)}") from None
+
+
+def load_experiment(path: str | Path) -> tuple[Experiment, str]:
+    """Read and validate an experiment file; returns the experiment and the file's text.
+
+    A missing ``name`` defaults to the file's stem.
+
+    Raises:
+        ExperimentError: unreadable file, invalid TOML or invalid content.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ExperimentError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{path}: invalid TOML: {exc}") from None
+    data.setdefault("name", path.stem)
+    return parse_experiment(data, str(path)), text
+
+
+def _describe(exc: ValidationError) -> str:
+    """Turn the first pydantic error into ``location: message``."""
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"]]
+    # Union members add their type names to the location; they mean nothing to a user.
+    loc = [part for part in loc if part not in ("list[any]", "Range", "list[str]")]
+    loc = [part for part in loc if not part.startswith("literal[")]
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        parent = loc[:-1]
+        allowed = _allowed_keys(parent)
+        where = ".".join(parent) + ": " if parent else ""
+        return f"{where}unknown key {key!r}{suggest(key, allowed)}; allowed: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"{'.'.join(loc)}: required key is missing"
+    message = err["msg"].removeprefix("Value error, ")
+    return f"{'.'.join(loc)}: {message}" if loc else message
+
+
+def _allowed_keys(parent: list[str]) -> list[str]:
+    model: type[BaseModel] = Experiment
+    for part in parent:
+        field = model.model_fields.get(part)
+        if field is None:
+            break
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            # Inside sweep.parameters.<name>: the only tables there are ranges.
+            return list(Range.model_fields)
+        model = nested[0]
+    if parent and parent[0] == "sweep" and len(parent) >= 2:
+        return list(Range.model_fields)
+    return list(model.model_fields)

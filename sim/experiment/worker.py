@@ -1,0 +1,155 @@
+"""What runs on a worker: execute a batch of runs and return tidy tables.
+
+This module is imported by local worker processes and Dask workers alike, so it must stay
+light and free of anything that touches the results directory: workers compute, only the
+coordinating process writes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+RunFn = Callable[[Any], tuple[dict[str, Any], pd.DataFrame]]
+ERROR_LIMIT = 500
+
+
+def execute_run(cfg: Any) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Run one scenario with the core model; returns its summary and time series."""
+    from sim.run import run_scenario
+
+    result = run_scenario(cfg, progress=False)
+    return result.summary, result.timeseries
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run of the plan."""
+
+    run_id: int
+    variant: str
+    point: int
+    replication: int
+    seed: int
+
+
+@dataclass
+class Batch:
+    """Everything a worker needs to execute some runs, with no reference to the disk."""
+
+    tasks: list[Task]
+    configs: dict[str, Any]  # variant -> Scenario
+    points: dict[int, dict[str, Any]]  # design point index -> overrides
+    metrics: list[str]
+    columns: list[str]  # time-series columns to keep (besides run_id, step)
+    numeric: list[bool]  # per kept column: stored as float64 (else as string)
+    every: int
+    run_fn: RunFn = execute_run
+    param_names: list[str] = field(default_factory=list)
+
+
+def run_batch(batch: Batch) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Execute every run of ``batch``; a run that raises is recorded, not propagated.
+
+    Returns:
+        The runs table (one row per task) and the kept time series (None if none kept).
+    """
+    rows, series = [], []
+    for task in batch.tasks:
+        row, ts = _run_one(batch, task)
+        rows.append(row)
+        if ts is not None:
+            series.append(ts)
+    runs = _runs_frame(rows, batch)
+    if not batch.columns:
+        return runs, None
+    timeseries = pd.concat(series, ignore_index=True) if series else _empty_series(batch)
+    return runs, timeseries
+
+
+def _run_one(batch: Batch, task: Task) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    point = batch.points[task.point]
+    row: dict[str, Any] = {
+        "run_id": task.run_id,
+        "variant": task.variant,
+        "point": task.point,
+        "replication": task.replication,
+        **{name: _scalar(point[name]) for name in batch.param_names},
+        "seed": task.seed,
+    }
+    start = time.perf_counter()
+    try:
+        cfg = batch.configs[task.variant].with_overrides({**point, "seed": task.seed})
+        summary, ts = batch.run_fn(cfg)
+        row.update({m: _number(summary.get(m)) for m in batch.metrics})
+        row.update(status="ok", error=None)
+        kept = _keep(ts, task.run_id, batch) if batch.columns else None
+    except Exception as exc:  # noqa: BLE001 - isolating any failure is the point
+        row.update({m: math.nan for m in batch.metrics})
+        row.update(status="failed", error=_one_line(exc))
+        kept = None
+    row["duration"] = time.perf_counter() - start
+    return row, kept
+
+
+def _keep(ts: pd.DataFrame, run_id: int, batch: Batch) -> pd.DataFrame:
+    steps = ts["step"].to_numpy() if "step" in ts else np.arange(len(ts))
+    keep = steps % batch.every == 0
+    out = pd.DataFrame({"run_id": np.full(int(keep.sum()), run_id, dtype="int64")})
+    out["step"] = steps[keep].astype("int64")
+    for column, numeric in zip(batch.columns, batch.numeric, strict=True):
+        if column in ts:
+            values = ts[column].to_numpy()[keep]
+        else:  # e.g. a sector column of another variant's scenario
+            values = np.full(len(out), np.nan if numeric else None, dtype=object)
+        out[column] = (
+            pd.to_numeric(values, errors="coerce").astype("float64")
+            if numeric
+            else (pd.Series(values, dtype="string").array)
+        )
+    return out
+
+
+def _runs_frame(rows: list[dict[str, Any]], batch: Batch) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for column in ("run_id", "point", "replication", "seed"):
+        frame[column] = frame[column].astype("int64")
+    for metric in batch.metrics:
+        frame[metric] = frame[metric].astype("float64")
+    frame["error"] = frame["error"].astype("string")
+    return frame
+
+
+def _empty_series(batch: Batch) -> pd.DataFrame:
+    frame = pd.DataFrame({"run_id": pd.Series(dtype="int64"), "step": pd.Series(dtype="int64")})
+    for column, numeric in zip(batch.columns, batch.numeric, strict=True):
+        frame[column] = pd.Series(dtype="float64" if numeric else "string")
+    return frame
+
+
+def _number(value: Any) -> float:
+    # Metrics are stored as float64 so that every part file has the same schema; a
+    # metric that is undefined for a run (None) becomes NaN.
+    if value is None:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _scalar(value: Any) -> Any:
+    # Lists/tables as levels (e.g. a list of sectors) would give a column of mixed types.
+    return json.dumps(value) if isinstance(value, list | dict) else value
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text[:ERROR_LIMIT]

@@ -1,0 +1,182 @@
+"""Reading scenarios: TOML files, bundled names, dotted overrides, and one-line errors.
+
+Every way bad input can arrive (a misspelled key, a wrong type, a value out of range, an unknown
+sector, a schedule step beyond ``steps``, unreadable TOML) ends here as a :class:`ConfigError`
+whose message is one line naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from sim import config as schema
+
+REPO_SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
+
+
+class ConfigError(ValueError):
+    """Bad scenario input; ``str(error)`` is one line fit for a user's terminal."""
+
+
+def scenario_dirs() -> list[Path]:
+    """Where bundled scenarios live: the source tree, then the installed package data."""
+    dirs = [REPO_SCENARIOS]
+    packaged = resources.files("sim") / "_scenarios"
+    if packaged.is_dir():
+        dirs.append(Path(str(packaged)))
+    return [d for d in dirs if d.is_dir()]
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the bundled scenarios, sorted."""
+    return sorted({p.stem for d in scenario_dirs() for p in d.glob("*.toml")})
+
+
+def resolve_scenario_path(spec: str | Path) -> Path:
+    """Turn a scenario name or path into an existing file path (raises ConfigError)."""
+    path = Path(spec)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ConfigError(f"{spec}: no such scenario file")
+        return path
+    for directory in scenario_dirs():
+        candidate = directory / f"{spec}.toml"
+        if candidate.is_file():
+            return candidate
+    names = bundled_scenarios()
+    hint = _suggest(str(spec), names)
+    raise ConfigError(f"{spec}: no such scenario{hint}; bundled: {', '.join(names)}")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; syntax errors become one-line ConfigErrors with the line number."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def load_scenario(
+    spec: str | Path | None = None, overrides: dict[str, Any] | None = None
+) -> schema.Scenario:
+    """Load a scenario by bundled name or path, apply dotted overrides and validate.
+
+    Args:
+        spec: bundled scenario name, path to a TOML file, or None for the defaults.
+        overrides: ``{dotted.name: value}`` applied on top of the file.
+
+    Raises:
+        ConfigError: with a one-line message naming the source, the key and what is allowed.
+    """
+    if spec is None:
+        data: dict[str, Any] = {}
+        source = "defaults"
+    else:
+        path = resolve_scenario_path(spec)
+        data, source = read_toml(path), str(path)
+        data.setdefault("name", path.stem)
+    return build_scenario(data, source, overrides or {})
+
+
+def build_scenario(data: dict[str, Any], source: str, overrides: dict[str, Any]) -> schema.Scenario:
+    """Validate a nested mapping plus dotted overrides into a Scenario."""
+    data = copy.deepcopy(data)
+    for key, value in overrides.items():
+        _set_dotted(data, key, value, "--set")
+    _check_schedule_keys(data.get("schedule"), source)
+    try:
+        return schema.Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source, overrides)) from None
+
+
+def apply_overrides(scenario: schema.Scenario, overrides: dict[str, Any]) -> schema.Scenario:
+    """A validated copy of ``scenario`` with dotted overrides applied."""
+    return build_scenario(scenario.model_dump(mode="python"), "overrides", overrides)
+
+
+def to_toml(scenario: schema.Scenario, extra: dict[str, Any] | None = None) -> str:
+    """The fully resolved scenario as TOML (``None`` values, i.e. unlimited, are left out)."""
+    data = _drop_none(scenario.model_dump(mode="python"))
+    return tomli_w.dumps({**(extra or {}), **data})
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
+    if key not in schema.PARAMETERS:
+        raise ConfigError(
+            f"{source}: {key}: unknown parameter{_suggest(key, list(schema.PARAMETERS))}"
+        )
+    parts = key.split(".")
+    target = data
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+        if not isinstance(target, dict):
+            raise ConfigError(f"{source}: {part}: must be a table")
+    target[parts[-1]] = value
+
+
+def _check_schedule_keys(schedule: Any, source: str) -> None:
+    if not isinstance(schedule, list):
+        return
+    for phase in schedule:
+        changes = phase.get("set") if isinstance(phase, dict) else None
+        if not isinstance(changes, dict):
+            continue
+        for key in changes:
+            if key not in schema.PARAMETERS:
+                hint = _suggest(key, list(schema.PARAMETERS))
+                raise ConfigError(f"{source}: schedule: unknown parameter {key!r}{hint}")
+            if key.split(".")[0] not in schema.SECTIONS_CHANGEABLE_MID_RUN:
+                allowed = ", ".join(schema.SECTIONS_CHANGEABLE_MID_RUN)
+                raise ConfigError(
+                    f"{source}: schedule: {key} cannot change mid-run; allowed sections: {allowed}"
+                )
+
+
+def format_validation_error(exc: ValidationError, source: str, overrides: dict[str, Any]) -> str:
+    """One line for the first validation error: source, dotted key, problem, what is allowed."""
+    error = exc.errors()[0]
+    ctx_error = (error.get("ctx") or {}).get("error")
+    if isinstance(ctx_error, schema.KeyedError):
+        return f"{source}: {ctx_error.key}: {ctx_error}"
+    key = ".".join(str(part) for part in error["loc"])
+    origin = "--set" if key in overrides else source
+    if error["type"] == "extra_forbidden":
+        hint = _suggest(key, list(schema.PARAMETERS) + list(schema.SECTION_MODELS))
+        return f"{origin}: {key}: unknown key{hint}"
+    info = schema.PARAMETERS.get(key) or schema.PARAMETERS.get(_param_prefix(key))
+    allowed = f"; allowed: {info.allowed()}" if info else ""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{origin}: {key}: {message} (got {error.get('input')!r}){allowed}"
+
+
+def _param_prefix(key: str) -> str:
+    parts = key.split(".")
+    return ".".join(parts[:2])
+
+
+def _suggest(word: str, candidates: list[str]) -> str:
+    match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if not match:
+        tail = word.split(".")[-1]
+        match = [c for c in candidates if c.split(".")[-1] == tail][:1]
+    return f" (did you mean {match[0]!r}?)" if match else ""

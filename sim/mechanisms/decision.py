@@ -1,0 +1,52 @@
+"""Decision: act or not, by a noisy (logistic) comparison of motives with effort cost.
+
+``U_i = q_i + X_i + w_h h_i - e_i`` and ``Pr(act) = 1 / (1 + exp(-U_i / T))``
+
+with intrinsic motivation q, expected extrinsic pressure X, habit h weighted by
+``w_h = decision.habit_weight``, effort cost e (mean ``decision.effort_cost``) and temperature
+``T = decision.noise`` (logit / quantal choice: McFadden 1974; McKelvey & Palfrey 1995). Intrinsic
+and extrinsic motives enter additively, as in Benabou & Tirole (2003) and Frey & Jegen (2001);
+their interaction acts through crowding-out in :mod:`sim.mechanisms.motivation`.
+
+An actor "can't NOT" act when it would act with probability >= 0.9 with every incentive removed
+(``X_i = 0``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CANT_NOT_THRESHOLD = 0.9
+
+
+def act_probability(utility: np.ndarray, noise: float) -> np.ndarray:
+    """Logistic choice probability, numerically safe for large |U/T|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * utility / noise))
+
+
+def utility(
+    intrinsic: np.ndarray,
+    pressure: np.ndarray,
+    habit: np.ndarray,
+    effort_cost: np.ndarray,
+    habit_weight: float,
+) -> np.ndarray:
+    """Net utility of acting for every actor."""
+    return intrinsic + pressure + habit_weight * habit - effort_cost
+
+
+def decide(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw who acts this step."""
+    return rng.random(probability.size) < probability
+
+
+def cant_not(
+    intrinsic: np.ndarray,
+    habit: np.ndarray,
+    effort_cost: np.ndarray,
+    habit_weight: float,
+    noise: float,
+) -> np.ndarray:
+    """Actors who would act with probability >= 0.9 without any incentive."""
+    bare = utility(intrinsic, 0.0, habit, effort_cost, habit_weight)
+    return act_probability(bare, noise) >= CANT_NOT_THRESHOLD

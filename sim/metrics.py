@@ -1,0 +1,166 @@
+"""What a run reports: per-step time-series columns and the run's summary metrics.
+
+The time series is recorded into preallocated numpy columns (one row per step); the summary is a
+pure function of the time series and the scenario, so analysis code can recompute it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from sim.config import Scenario
+
+BASE_COLUMNS = (
+    "participation",
+    "intrinsic_motivation",
+    "extrinsic_pressure",
+    "pull",
+    "habit",
+    "alignment",
+    "ownership",
+    "cant_not",
+    "progress",
+    "progress_rate",
+    "incentive_spend",
+    "budget_left",
+    "incentive_active",
+    "dialogue_pairs",
+    "vision_dispersion",
+    "vision_clusters",
+)
+SUMMARY_KEYS = (
+    "participation_mean",
+    "participation_final",
+    "sustained_participation",
+    "retention",
+    "progress_total",
+    "incentive_spend_total",
+    "cost_per_progress",
+    "time_to_half_participation",
+    "sector_balance",
+    "vision_clusters_final",
+    "ownership_mean",
+    "cant_not_share",
+)
+
+
+def timeseries_columns(sector_names: list[str]) -> list[str]:
+    """All time-series columns, ``step`` first."""
+    return [
+        "step",
+        *BASE_COLUMNS[:1],
+        *(f"participation_{s}" for s in sector_names),
+        *BASE_COLUMNS[1:],
+    ]
+
+
+class Recorder:
+    """Append-only table of per-step metrics backed by growable numpy columns."""
+
+    def __init__(self, columns: list[str], capacity: int) -> None:
+        self.columns = columns
+        self._data = np.full((max(capacity, 1), len(columns)), np.nan)
+        self.rows = 0
+
+    def record(self, values: dict[str, float]) -> None:
+        """Store one row; missing columns stay NaN."""
+        if self.rows == self._data.shape[0]:  # the explorer can run past the planned steps
+            self._data = np.vstack([self._data, np.full_like(self._data, np.nan)])
+        row = self._data[self.rows]
+        for i, name in enumerate(self.columns):
+            row[i] = values.get(name, np.nan)
+        self.rows += 1
+
+    def frame(self) -> pd.DataFrame:
+        """The recorded rows as a DataFrame (``step`` as int)."""
+        df = pd.DataFrame(self._data[: self.rows].copy(), columns=self.columns)
+        df["step"] = df["step"].astype(np.int64)
+        df["vision_clusters"] = df["vision_clusters"].astype(np.int64)
+        df["dialogue_pairs"] = df["dialogue_pairs"].astype(np.int64)
+        return df
+
+
+def vision_dispersion(vision: np.ndarray) -> float:
+    """Mean RMS distance of visions from their centroid."""
+    centred = vision - vision.mean(axis=0)
+    return float(np.sqrt(np.einsum("ij,ij->i", centred, centred) / vision.shape[1]).mean())
+
+
+def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01) -> int:
+    """Number of single-linkage clusters (RMS distance < ``distance``) holding >= ``min_share``.
+
+    Visions are first snapped to a grid of half the linkage distance, so converged groups collapse
+    to a few cells and the pair search stays cheap whatever the consensus.
+    """
+    dims = vision.shape[1]
+    radius = distance * math.sqrt(dims)
+    cells, inverse, weight = np.unique(
+        np.floor(vision / (distance / 2)).astype(np.int64),
+        axis=0,
+        return_inverse=True,
+        return_counts=True,
+    )
+    centres = (cells + 0.5) * (distance / 2)
+    pairs = cKDTree(centres).query_pairs(radius, output_type="ndarray")
+    n = centres.shape[0]
+    from scipy.sparse import coo_matrix
+
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels, weights=weight)
+    return int(np.count_nonzero(sizes >= max(2, min_share * vision.shape[0])))
+
+
+def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> dict[str, Any]:
+    """Summary metrics of one run from its time series."""
+    steps = len(ts)
+    part = ts["participation"].to_numpy()
+    tail = max(1, int(math.ceil(0.2 * steps)))
+    sustained = float(part[-tail:].mean())
+    progress_total = float(ts["progress"].iloc[-1])
+    spend = float(ts["incentive_spend"].sum())
+    sectors = [c for c in ts.columns if c.startswith("participation_")]
+    sector_means = ts[sectors].iloc[-tail:].mean().to_numpy()
+    half = np.flatnonzero(part >= 0.5)
+    return {
+        "participation_mean": float(part.mean()),
+        "participation_final": float(part[-1]),
+        "sustained_participation": sustained,
+        "retention": _retention(part, ts["step"].to_numpy(), scenario, sustained),
+        "progress_total": progress_total,
+        "incentive_spend_total": spend,
+        "cost_per_progress": spend / progress_total if progress_total > 0 else None,
+        "time_to_half_participation": int(ts["step"].iloc[half[0]]) if half.size else None,
+        "sector_balance": _balance(sector_means),
+        "vision_clusters_final": int(ts["vision_clusters"].iloc[-1]),
+        "ownership_mean": float(ts["ownership"].mean()),
+        "cant_not_share": float(cant_not_share),
+    }
+
+
+def _retention(part, step, scenario: Scenario, sustained: float) -> float | None:
+    """Sustained participation over participation in the 20% of steps before the last change."""
+    if not scenario.schedule:
+        return None
+    change = max(phase.step for phase in scenario.schedule)
+    window = max(1, int(math.ceil(0.2 * scenario.steps)))
+    before = part[(step >= change - window) & (step < change)]
+    if before.size == 0 or before.mean() == 0:
+        return None
+    return sustained / float(before.mean())
+
+
+def _balance(sector_means: np.ndarray) -> float:
+    """1 - Gini coefficient of sustained participation across sectors (1 = all sectors alike)."""
+    if sector_means.size < 2 or sector_means.sum() == 0:
+        return 1.0
+    diffs = np.abs(sector_means[:, None] - sector_means[None, :]).sum()
+    gini = diffs / (2 * sector_means.size**2 * sector_means.mean())
+    return float(1.0 - gini)

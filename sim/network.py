@@ -1,0 +1,142 @@
+"""Sector-homophilous interaction networks, generated with vectorized numpy.
+
+Kinds (``network.kind``):
+
+* ``small_world``: a Watts & Strogatz (1998) ring lattice over actors ordered by sector and
+  organisation, so neighbours share a sector and mostly an organisation (high clustering). Each
+  tie is then rewired with probability ``cross_sector_share`` to a random actor of another sector
+  and with probability ``rewiring`` to a random actor of the same sector.
+* ``random``: the same number of ties (``N * mean_degree / 2``), each joining a random actor to a
+  random partner of another sector with probability ``cross_sector_share``, else of the same
+  sector (a homophilous Erdos-Renyi-like graph with low clustering; Centola 2010 contrasts the two).
+* ``well_mixed``: no fixed ties; dialogue partners are drawn from the whole population
+  (the complete-graph setting of Deffuant et al. 2000) and social reinforcement reads the
+  population's participation.
+
+networkx is used to export a graph (viz, tests), not to build it: at a million actors its
+Python-level generators take minutes, these take about a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Graph:
+    """An undirected graph in CSR form (each tie stored in both directions)."""
+
+    n: int
+    indptr: np.ndarray
+    indices: np.ndarray
+    rows: np.ndarray
+    well_mixed: bool = False
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of ties of every actor."""
+        return np.diff(self.indptr)
+
+    def to_networkx(self):
+        """The graph as a ``networkx.Graph`` (for drawing and analysis; slow for huge graphs)."""
+        import networkx as nx
+
+        graph = nx.Graph()
+        graph.add_nodes_from(range(self.n))
+        graph.add_edges_from(zip(self.rows.tolist(), self.indices.tolist(), strict=True))
+        return graph
+
+
+def build_graph(
+    kind: str,
+    sector: np.ndarray,
+    mean_degree: int,
+    cross_share: float,
+    rewiring: float,
+    rng: np.random.Generator,
+) -> Graph:
+    """Build the interaction graph for actors sorted by sector (and organisation)."""
+    n = sector.size
+    if kind == "well_mixed":
+        empty = np.zeros(0, dtype=np.int32)
+        return Graph(n, np.zeros(n + 1, dtype=np.int64), empty, empty, True)
+    half = min(mean_degree // 2, max((n - 1) // 2, 1))
+    if kind == "small_world":
+        src, dst = _ring_lattice(n, half)
+        dst = _rewire(src, dst, sector, cross_share, rewiring, rng)
+    else:
+        src = rng.integers(0, n, size=n * half)
+        dst = _partners(src, sector, cross_share, rng)
+    return _to_csr(n, src, dst)
+
+
+def _ring_lattice(n: int, half: int) -> tuple[np.ndarray, np.ndarray]:
+    src = np.repeat(np.arange(n), half)
+    offsets = np.tile(np.arange(1, half + 1), n)
+    return src, (src + offsets) % n
+
+
+def _rewire(src, dst, sector, cross_share, rewiring, rng) -> np.ndarray:
+    draw = rng.random(src.size)
+    cross = draw < cross_share
+    within = (draw >= cross_share) & (draw < cross_share + rewiring)
+    dst = dst.copy()
+    moved = cross | within
+    dst[moved] = _partners(src[moved], sector, cross[moved].astype(float), rng)
+    return dst
+
+
+def _partners(src: np.ndarray, sector: np.ndarray, cross_share, rng) -> np.ndarray:
+    """A random partner for each source: another sector with prob. ``cross_share``, else same.
+
+    ``sector`` must be sorted, so each sector is a contiguous block ``[start, end)``.
+    """
+    n_sectors = int(sector.max()) + 1 if sector.size else 1
+    starts = np.searchsorted(sector, np.arange(n_sectors))
+    ends = np.searchsorted(sector, np.arange(n_sectors), side="right")
+    own = sector[src]
+    cross = rng.random(src.size) < cross_share
+    if n_sectors == 1:
+        cross[:] = False
+    # Another sector: shift own sector by 1..S-1 (uniform over the other sectors).
+    shift = rng.integers(1, max(n_sectors, 2), size=src.size)
+    target = np.where(cross, (own + shift) % n_sectors, own)
+    size = ends[target] - starts[target]
+    return starts[target] + np.floor(rng.random(src.size) * size).astype(np.int64)
+
+
+def _to_csr(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
+    keep = src != dst
+    src, dst = src[keep].astype(np.int64), dst[keep].astype(np.int64)
+    both_src = np.concatenate([src, dst])
+    both_dst = np.concatenate([dst, src])
+    # Drop duplicate ties; sorting by (src, dst) also gives CSR order.
+    key = np.unique(both_src * n + both_dst)
+    rows, cols = np.divmod(key, n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return Graph(n, indptr, cols.astype(np.int32), rows.astype(np.int32))
+
+
+def random_neighbours(graph: Graph, actors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One uniformly drawn neighbour per actor (-1 for isolated actors)."""
+    if graph.well_mixed:
+        partner = rng.integers(0, graph.n - 1, size=actors.size)
+        return partner + (partner >= actors)  # anyone but oneself
+    degree = graph.indptr[actors + 1] - graph.indptr[actors]
+    pick = np.floor(rng.random(actors.size) * degree).astype(np.int64)
+    idx = graph.indptr[actors] + pick
+    partner = np.full(actors.size, -1, dtype=np.int64)
+    has = degree > 0
+    partner[has] = graph.indices[idx[has]]
+    return partner
+
+
+def neighbour_share(graph: Graph, flags: np.ndarray) -> np.ndarray:
+    """Share of each actor's neighbours for which ``flags`` is true (population share if mixed)."""
+    if graph.well_mixed:
+        return np.full(graph.n, flags.mean())
+    counts = np.bincount(graph.rows, weights=flags[graph.indices], minlength=graph.n)
+    return counts / np.maximum(graph.degree, 1)

@@ -1,0 +1,88 @@
+"""Running one scenario: model in, time series and summary out, without touching the disk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim import metrics
+from sim.config import Scenario
+from sim.model import PushPullModel
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run."""
+
+    scenario: Scenario
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+    phase_steps: tuple[int, ...]
+    seconds: float
+
+
+def run_scenario(
+    scenario: Scenario, progress: bool = False, on_step: Callable[[int], None] | None = None
+) -> RunResult:
+    """Run a scenario to its last step.
+
+    Args:
+        scenario: a validated scenario; its seed fixes every random draw.
+        progress: show a progress bar on stderr if the run takes longer than a second.
+        on_step: optional callback called with the step number after every step.
+
+    Returns:
+        RunResult with one time-series row per step and the summary metrics.
+    """
+    started = time.perf_counter()
+    model = PushPullModel(scenario)
+    bar = _LazyProgressBar(scenario.steps) if progress else None
+    for _ in range(scenario.steps):
+        model.step()
+        if bar:
+            bar.advance(model.steps)
+        if on_step:
+            on_step(model.steps)
+    if bar:
+        bar.close()
+    timeseries = model.metrics_frame()
+    summary = metrics.summarize(timeseries, scenario, float(model.cant_not().mean()))
+    phases = tuple(sorted(phase.step for phase in scenario.schedule))
+    return RunResult(scenario, timeseries, summary, phases, time.perf_counter() - started)
+
+
+class _LazyProgressBar:
+    """A rich progress bar that only appears once a run has taken more than a second."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.started = time.perf_counter()
+        self.progress = None
+        self.task = None
+
+    def advance(self, done: int) -> None:
+        if self.progress is None:
+            if time.perf_counter() - self.started < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("run"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} steps"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("run", total=self.total)
+        self.progress.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()

@@ -54,7 +54,7 @@ def sector_counts(size: int, shares: dict[str, float]) -> np.ndarray:
 def initial_state(scenario: Scenario, rng: np.random.Generator) -> ActorState:
     """Draw the starting population of a scenario."""
     pop = scenario.population
-    n, dims = pop.size, pop.vision_dims
+    n = pop.size
     counts = sector_counts(n, pop.sectors)
     sector = np.repeat(np.arange(counts.size), counts)
     within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)

@@ -106,10 +106,9 @@ def apply_overrides(scenario: schema.Scenario, overrides: dict[str, Any]) -> sch
     return build_scenario(scenario.model_dump(mode="python"), "overrides", overrides)
 
 
-def to_toml(scenario: schema.Scenario, extra: dict[str, Any] | None = None) -> str:
+def to_toml(scenario: schema.Scenario) -> str:
     """The fully resolved scenario as TOML (``None`` values, i.e. unlimited, are left out)."""
-    data = _drop_none(scenario.model_dump(mode="python"))
-    return tomli_w.dumps({**(extra or {}), **data})
+    return tomli_w.dumps(_drop_none(scenario.model_dump(mode="python")))
 
 
 def _drop_none(value: Any) -> Any:
@@ -157,7 +156,8 @@ def format_validation_error(exc: ValidationError, source: str, overrides: dict[s
     error = exc.errors()[0]
     ctx_error = (error.get("ctx") or {}).get("error")
     if isinstance(ctx_error, schema.KeyedError):
-        return f"{source}: {ctx_error.key}: {ctx_error}"
+        origin = "--set" if ctx_error.key in overrides else source
+        return f"{origin}: {ctx_error.key}: {ctx_error}"
     key = ".".join(str(part) for part in error["loc"])
     origin = "--set" if key in overrides else source
     if error["type"] == "extra_forbidden":

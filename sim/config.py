@@ -157,7 +157,7 @@ class Metrics(_Section):
         0.05, gt=0.0, le=1.0, description="Visions closer than this (RMS) share a cluster."
     )
     cluster_sample: int = Field(
-        1000, ge=10, le=100_000, description="Actors sampled to count vision clusters."
+        1000, ge=10, le=100_000, description="Actors sampled for vision clusters and dispersion."
     )
 
 

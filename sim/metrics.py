@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -97,25 +98,25 @@ def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01)
     """Number of single-linkage clusters (RMS distance < ``distance``) holding >= ``min_share``.
 
     Visions are first snapped to a grid of half the linkage distance, so converged groups collapse
-    to a few cells and the pair search stays cheap whatever the consensus.
+    to a few occupied cells and the pair search stays cheap whatever the consensus.
     """
-    dims = vision.shape[1]
-    radius = distance * math.sqrt(dims)
-    cells, inverse, weight = np.unique(
-        np.floor(vision / (distance / 2)).astype(np.int64),
-        axis=0,
-        return_inverse=True,
-        return_counts=True,
-    )
-    centres = (cells + 0.5) * (distance / 2)
-    pairs = cKDTree(centres).query_pairs(radius, output_type="ndarray")
+    n_points, dims = vision.shape
+    cell = distance / 2
+    coords = np.floor(vision / cell).astype(np.int64)
+    radix = int(math.floor(1.0 / cell)) + 1
+    if radix**dims < 2**62:  # one integer key per cell: a fast 1-D unique
+        keys = coords @ (radix ** np.arange(dims, dtype=np.int64))
+        _, first, weight = np.unique(keys, return_index=True, return_counts=True)
+        cells = coords[first]
+    else:
+        cells, weight = np.unique(coords, axis=0, return_counts=True)
+    centres = (cells + 0.5) * cell
+    pairs = cKDTree(centres).query_pairs(distance * math.sqrt(dims), output_type="ndarray")
     n = centres.shape[0]
-    from scipy.sparse import coo_matrix
-
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels, weights=weight)
-    return int(np.count_nonzero(sizes >= max(2, min_share * vision.shape[0])))
+    return int(np.count_nonzero(sizes >= max(2, min_share * n_points)))
 
 
 def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> dict[str, Any]:

@@ -241,6 +241,7 @@ class PushPullModel(mesa.Model):
         by_sector = np.bincount(s.sector, weights=s.acting, minlength=len(self.sector_names))
         by_sector /= np.maximum(np.bincount(s.sector, minlength=len(self.sector_names)), 1)
         budget = self.params.push.budget
+        sample = s.vision[self._cluster_sample]  # vision metrics on a fixed sample (exact if small)
         row = {
             "step": self.steps,
             "participation": s.acting.mean(),
@@ -257,10 +258,8 @@ class PushPullModel(mesa.Model):
             "budget_left": math.inf if budget is None else max(budget - self.spent, 0.0),
             "incentive_active": float(self._push_active()),
             "dialogue_pairs": pairs,
-            "vision_dispersion": metrics.vision_dispersion(s.vision),
-            "vision_clusters": metrics.count_clusters(
-                s.vision[self._cluster_sample], self.params.metrics.cluster_distance
-            ),
+            "vision_dispersion": metrics.vision_dispersion(sample),
+            "vision_clusters": metrics.count_clusters(sample, self.params.metrics.cluster_distance),
         }
         row.update(
             {f"participation_{n}": v for n, v in zip(self.sector_names, by_sector, strict=True)}

@@ -63,10 +63,11 @@ def dialogue_step(
     speakers, partners, gap = speakers[agree], partners[agree], gap[agree]
     if speakers.size == 0:
         return vision, 0
-    moved = vision.copy()
-    for k in range(vision.shape[1]):  # loop over the few dimensions, not over actors
-        delta = np.bincount(speakers, weights=gap[:, k], minlength=n)
-        delta -= np.bincount(partners, weights=gap[:, k], minlength=n)
-        moved[:, k] += convergence * delta
+    # Sum every pair's pull on both partners in one flat bincount (no per-actor loop).
+    dims = vision.shape[1]
+    cells = np.concatenate([speakers, partners])[:, None] * dims + np.arange(dims)
+    pulls = np.concatenate([gap, -gap])
+    delta = np.bincount(cells.ravel(), weights=pulls.ravel(), minlength=n * dims)
+    moved = vision + convergence * delta.reshape(n, dims)
     np.clip(moved, 0.0, 1.0, out=moved)
     return moved, int(speakers.size)

@@ -16,7 +16,7 @@ VISIBILITY_RATE = 0.1
 
 def step_progress(acting: np.ndarray, coherence: np.ndarray) -> float:
     """Progress made this step, in [0, 1]."""
-    return float(np.dot(acting, coherence) / acting.size)
+    return float(coherence.sum(where=acting) / acting.size)
 
 
 def visible_progress(signal: float, progress: float) -> float:

@@ -88,6 +88,8 @@ def initial_state(scenario: Scenario, rng: np.random.Generator) -> ActorState:
 def _initial_visions(org, n_sectors, pop, rng) -> np.ndarray:
     """Sector centres spread by ``sector_separation``, organisation and individual noise."""
     dims = pop.vision_dims
+    if pop.initial_visions == "uniform":  # the classic bounded-confidence start
+        return rng.random((org.size, dims))
     centres = 0.5 + pop.sector_separation * (rng.random((n_sectors, dims)) - 0.5)
     n_orgs = n_sectors * pop.orgs_per_sector
     org_centres = np.repeat(centres, pop.orgs_per_sector, axis=0)

@@ -40,6 +40,10 @@ class Population(_Section):
     )
     orgs_per_sector: int = Field(3, ge=1, le=10_000, description="Organisations in each sector.")
     vision_dims: int = Field(5, ge=1, le=50, description="Dimensions K of a vision in [0,1]^K.")
+    initial_visions: Literal["clustered", "uniform"] = Field(
+        "clustered",
+        description="Visions around sector/organisation centres, or uniform in [0,1]^K.",
+    )
     sector_separation: float = _unit(0.6, "How far apart the sectors' vision centres lie.")
     vision_spread: float = Field(
         0.1, ge=0.0, le=0.5, description="Spread (sd) of visions around their organisation centre."
@@ -115,6 +119,12 @@ class Vision(_Section):
 
 class Pull(_Section):
     social_influence: float = _unit(0.15, "Weight of the share of neighbours acting.")
+    social_threshold: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Share of neighbours acting below which peers exert no pull.",
+    )
     progress_feedback: float = _unit(0.1, "Weight of visible collective progress.")
     ownership_weight: float = _unit(0.5, "How much of the vision's pull needs ownership.")
 

@@ -108,6 +108,7 @@ class PushPullModel(mesa.Model):
             p.pull.ownership_weight,
             neighbour_share(self.network, s.acting),
             p.pull.social_influence,
+            p.pull.social_threshold,
             self.progress_signal,
             p.pull.progress_feedback,
         )

@@ -120,8 +120,10 @@ def _to_csr(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
     src, dst = src[keep].astype(np.int64), dst[keep].astype(np.int64)
     both_src = np.concatenate([src, dst])
     both_dst = np.concatenate([dst, src])
-    # Drop duplicate ties; sorting by (src, dst) also gives CSR order.
-    key = np.unique(both_src * n + both_dst)
+    # Drop duplicate ties; sorting by (src, dst) also gives CSR order. (A sort and a mask are
+    # several times faster than np.unique's hashing at millions of ties.)
+    key = np.sort(both_src * n + both_dst)
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))] if key.size else key
     rows, cols = np.divmod(key, n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])

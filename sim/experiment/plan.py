@@ -73,14 +73,23 @@ def _variant_configs(experiment: Experiment, fixed: dict[str, Any], source: str)
     variants = experiment.variants or {DEFAULT_VARIANT: {}}
     configs: dict[str, Scenario] = {}
     for name, table in variants.items():
-        where = f"{source}: variants.{name}" if experiment.variants else f"{source}: base"
         overrides = _flatten(table)
+        own_base = VARIANT_BASE_KEY in overrides
         base = overrides.pop(VARIANT_BASE_KEY, experiment.base)
+        where = f"{source}: variants.{name}"
         _check_names(overrides, where)
-        try:
-            configs[name] = load_scenario(base, overrides={**fixed, **overrides})
-        except ConfigError as exc:
-            raise ExperimentError(f"{where}: {exc}") from None
+        # Load in three stages so an error names its real cause: the base scenario, the
+        # [fixed] overrides, or the variant's own overrides.
+        stages = [
+            (f"{where}.base" if own_base else f"{source}: base", {}),
+            (f"{source}: fixed", fixed),
+            (where, {**fixed, **overrides}),
+        ]
+        for place, values in stages:
+            try:
+                configs[name] = load_scenario(base, overrides=values)
+            except ConfigError as exc:
+                raise ExperimentError(f"{place}: {exc}") from None
     return configs
 
 

@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow as pa
 
 from sim import store
-from sim.experiment import executors
+from sim.experiment import executors, worker
 from sim.experiment.errors import ExperimentError
 from sim.experiment.plan import Plan
-from sim.experiment.worker import Batch, RunFn, Task, execute_run, run_batch
+from sim.experiment.worker import Batch, RunFn, Task, run_batch
 
 #: Upper bound on runs per batch: a batch is also the unit of persistence.
 MAX_BATCH = 16
@@ -61,7 +61,7 @@ class SweepReport:
 Progress = Callable[[int, int], None]  # (runs finished in this call, of which failed)
 
 
-def preflight(plan: Plan, run_fn: RunFn = execute_run) -> Schema:
+def preflight(plan: Plan, run_fn: RunFn | None = None) -> Schema:
     """Run every variant for two steps to learn metric names and time-series columns.
 
     This also surfaces a broken model or an unknown ``[output]`` column before hundreds of
@@ -71,8 +71,10 @@ def preflight(plan: Plan, run_fn: RunFn = execute_run) -> Schema:
     found: dict[str, bool] = {}
     for variant, cfg in plan.configs.items():
         try:
-            short = cfg.with_overrides({"steps": min(cfg.steps, 2)})
-            summary, ts = run_fn(short)
+            # Two steps and no schedule (its phases may lie beyond step 2) are enough to
+            # learn the columns, which depend only on the sectors.
+            short = cfg.with_overrides({"steps": min(cfg.steps, 2), "schedule": []})
+            summary, ts = (run_fn or worker.execute_run)(short)
         except Exception as exc:  # noqa: BLE001 - reported as one line
             raise ExperimentError(
                 f"{plan.source}: variant {variant!r} fails to run: {exc}"
@@ -123,20 +125,25 @@ def prepare_dir(plan: Plan, out_dir: Path, fresh: bool) -> store.PartStore:
 
 
 def make_batches(
-    plan: Plan, schema: Schema, todo: list[Task], size: int, run_fn: RunFn
+    plan: Plan, schema: Schema, todo: list[Task], size: Callable[[int], int], run_fn: RunFn | None
 ) -> Iterator[Batch]:
-    """Group runs into batches of consecutive run ids (parts then never interleave)."""
+    """Group runs into batches of consecutive run ids (parts then never interleave).
+
+    ``size(remaining)`` gives the size of the next batch from the number of runs left.
+    """
     group: list[Task] = []
-    for task in todo:
-        if group and (len(group) == size or task.run_id != group[-1].run_id + 1):
+    limit = size(len(todo))
+    for i, task in enumerate(todo):
+        if group and (len(group) == limit or task.run_id != group[-1].run_id + 1):
             yield _batch(plan, schema, group, run_fn)
             group = []
+            limit = size(len(todo) - i)
         group.append(task)
     if group:
         yield _batch(plan, schema, group, run_fn)
 
 
-def _batch(plan: Plan, schema: Schema, tasks: list[Task], run_fn: RunFn) -> Batch:
+def _batch(plan: Plan, schema: Schema, tasks: list[Task], run_fn: RunFn | None) -> Batch:
     variants = {t.variant for t in tasks}
     points = {t.point: plan.design.points[t.point] for t in tasks}
     return Batch(
@@ -152,9 +159,15 @@ def _batch(plan: Plan, schema: Schema, tasks: list[Task], run_fn: RunFn) -> Batc
     )
 
 
-def auto_batch_size(n_runs: int, workers: int) -> int:
-    """About eight batches per worker, for load balance at the end of a sweep."""
-    return max(1, min(MAX_BATCH, n_runs // (workers * 8)))
+def guided_batch_size(workers: int, fixed: int | None = None) -> Callable[[int], int]:
+    """Batch sizes that shrink as the sweep nears its end (guided self-scheduling).
+
+    Big batches early keep per-task overhead low; small batches late keep every worker busy
+    until the last run, instead of one worker finishing a long batch alone.
+    """
+    if fixed:
+        return lambda remaining: fixed
+    return lambda remaining: max(1, min(MAX_BATCH, remaining // (workers * 4)))
 
 
 def run_plan(
@@ -165,7 +178,7 @@ def run_plan(
     scheduler: str | None = None,
     fresh: bool = False,
     batch_size: int | None = None,
-    run_fn: RunFn = execute_run,
+    run_fn: RunFn | None = None,
     progress: Progress | None = None,
     on_start: Callable[[int, int], None] | None = None,
 ) -> SweepReport:
@@ -178,7 +191,7 @@ def run_plan(
         scheduler: Address of a Dask scheduler, e.g. ``tcp://host:8786``.
         fresh: Discard existing results instead of resuming.
         batch_size: Runs per task (default: chosen from the number of runs and workers).
-        run_fn: Executes one scenario (tests inject failures through it).
+        run_fn: Executes one scenario (default: the core model; tests inject failures).
         progress: Called after each finished batch with (runs, failed runs).
         on_start: Called once with (runs to do, runs already done).
 
@@ -200,7 +213,7 @@ def run_plan(
         store.write_json_atomic(manifest, out_dir / store.MANIFEST_FILE)
         if on_start:
             on_start(len(todo), report.skipped)
-        size = batch_size or auto_batch_size(len(todo), nworkers)
+        size = guided_batch_size(nworkers, batch_size)
         batches = make_batches(plan, schema, todo, size, run_fn)
         if client is not None:
             outcomes = executors.iter_dask(run_batch, batches, client)

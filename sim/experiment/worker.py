@@ -51,7 +51,7 @@ class Batch:
     columns: list[str]  # time-series columns to keep (besides run_id, step)
     numeric: list[bool]  # per kept column: stored as float64 (else as string)
     every: int
-    run_fn: RunFn = execute_run
+    run_fn: RunFn | None = None  # None: execute_run, looked up when the batch runs
     param_names: list[str] = field(default_factory=list)
 
 
@@ -87,7 +87,7 @@ def _run_one(batch: Batch, task: Task) -> tuple[dict[str, Any], pd.DataFrame | N
     start = time.perf_counter()
     try:
         cfg = batch.configs[task.variant].with_overrides({**point, "seed": task.seed})
-        summary, ts = batch.run_fn(cfg)
+        summary, ts = (batch.run_fn or execute_run)(cfg)
         row.update({m: _number(summary.get(m)) for m in batch.metrics})
         row.update(status="ok", error=None)
         kept = _keep(ts, task.run_id, batch) if batch.columns else None

@@ -106,6 +106,7 @@ def cache_complete(cache_dir: Path, specs: Iterable[str]) -> bool:
 
 def _unpack(tarball: Path, target: Path) -> None:
     """Unpack an npm tarball (rooted at ``package/``) atomically into ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=target.parent))
     try:
         with tarfile.open(tarball, "r:gz") as archive:
@@ -151,9 +152,7 @@ def fetch_packages(specs: Iterable[str], cache_dir: Path, npm: str = "npm") -> N
         tarballs = sorted(Path(tmp).glob("*.tgz"))
         for spec in missing:
             tarball = _tarball_for(spec, tarballs)
-            target = cache_dir / spec
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _unpack(tarball, target)
+            _unpack(tarball, cache_dir / spec)
 
 
 def _tarball_for(spec: str, tarballs: list[Path]) -> Path:

@@ -209,12 +209,23 @@ class ExplorerSession:
         """Set the incentive to zero mid-run: who keeps acting without the push?"""
         self.set_lever("incentive", 0.0)
 
-    def step(self, steps: int = 1) -> None:
-        """Advance the model."""
+    def step(self, steps: int = 1) -> bool:
+        """Advance the model.
+
+        Returns:
+            True if the scenario's schedule changed a parameter (e.g. incentives
+            withdrawn at step 151); the lever values then follow the model.
+        """
         with self.lock:
+            before = self.model.params
             for _ in range(steps):
                 self.model.step()
+            changed = self.model.params is not before
+            if changed:
+                current = lever_values(self.model.params)
+                self.values.update({k: current[k] for k in current if LEVERS_BY_KEY[k].live})
             self.version += 1
+            return changed
 
     def reset(self) -> None:
         """Rebuild the model from the current preset and lever values."""

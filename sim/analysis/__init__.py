@@ -1,0 +1,1 @@
+"""Analysis of experiment results: statistics, figures, sensitivity indices and reports."""

@@ -1,0 +1,261 @@
+"""``pushpull compare``: scenarios side by side, for strategists rather than programmers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.table import Table
+
+from sim import store
+from sim.analysis import figures, stats
+from sim.analysis.report import fmt, metric_table
+from sim.experiment.errors import ExperimentError
+
+#: Time series kept for the comparison (the figure needs participation only).
+SERIES = ["participation", "intrinsic_motivation", "incentive_spend"]
+
+
+@dataclass
+class CompareResult:
+    """What the compare command shows and wrote."""
+
+    table: Table
+    written: list[Path] = field(default_factory=list)
+    failed: int = 0
+
+
+def labels_for(scenarios: list[str]) -> list[str]:
+    """Short unique names: the file stem of each scenario, numbered if repeated."""
+    labels: list[str] = []
+    for spec in scenarios:
+        label = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(spec).stem) or "scenario"
+        base, n = label, 2
+        while label in labels:
+            label, n = f"{base}-{n}", n + 1
+        labels.append(label)
+    return labels
+
+
+def build_experiment(
+    scenarios: list[str], replications: int, seed: int, overrides: dict[str, Any] | None = None
+) -> Any:
+    """An in-memory experiment with one variant per scenario (``overrides`` apply to all)."""
+    from sim.experiment.spec import parse_experiment
+
+    labels = labels_for(scenarios)
+    name = ("compare-" + "-vs-".join(labels))[:120]
+    data = {
+        "name": name,
+        "base": scenarios[0],
+        "seed": seed,
+        "replications": replications,
+        "fixed": dict(overrides or {}),
+        "variants": {label: {"base": spec} for label, spec in zip(labels, scenarios, strict=True)},
+        "output": {"timeseries": SERIES},
+    }
+    return parse_experiment(data, "compare")
+
+
+def compare_scenarios(
+    scenarios: list[str],
+    *,
+    overrides: dict[str, Any] | None = None,
+    replications: int = 10,
+    out: Path | None = None,
+    workers: int | None = None,
+    seed: int = 1,
+    progress=None,
+    on_start=None,
+) -> CompareResult:
+    """Run every scenario ``replications`` times (same seeds) and report side by side.
+
+    Raises:
+        ExperimentError / ConfigError: fewer than two scenarios or an unknown scenario.
+    """
+    from sim.config import load_scenario
+    from sim.experiment.plan import make_plan
+    from sim.experiment.runner import run_plan
+
+    if len(scenarios) < 2:
+        raise ExperimentError("compare: give at least two scenarios")
+    for spec in scenarios:
+        # An unknown scenario or override fails here with the core's own message.
+        load_scenario(spec, overrides=overrides)
+    plan = make_plan(build_experiment(scenarios, replications, seed, overrides), "compare")
+    out_dir = Path(out) if out else Path("results") / plan.experiment.name
+    manifest = store.read_manifest(out_dir)
+    # A comparison is cheap to redo: stale results of changed scenarios are replaced.
+    fresh = manifest is not None and manifest.get("fingerprint") != plan.fingerprint
+    report = run_plan(
+        plan, out_dir, workers=workers, fresh=fresh, progress=progress, on_start=on_start
+    )
+    runs = pd.read_parquet(out_dir / store.RUNS_FILE)
+    metrics = [m for m in (store.read_manifest(out_dir) or {}).get("metrics", []) if m in runs]
+    summary = stats.summarize(runs, metrics)
+    marks = sorted({p.step for cfg in plan.configs.values() for p in cfg.schedule})
+    written = []
+    ts_path = out_dir / store.TIMESERIES_FILE
+    if ts_path.exists():
+        bands = stats.series_bands(ts_path, runs[runs["status"] == "ok"], ["participation"])
+        written.append(
+            figures.timeseries_figure(
+                bands,
+                "participation",
+                out_dir / "participation.png",
+                order=list(plan.configs),
+                title="Share of actors taking part (mean and 95% CI)",
+                marks=marks,
+            )
+        )
+    path = out_dir / "report.md"
+    path.write_text(
+        plain_report(summary, list(plan.configs), replications, written), encoding="utf-8"
+    )
+    written.append(path)
+    failed = int((runs["status"] != "ok").sum()) + report.lost
+    return CompareResult(rich_table(summary), written, failed)
+
+
+def rich_table(summary: pd.DataFrame) -> Table:
+    """Metrics as rows, scenarios as columns: ``mean [95% CI]``."""
+    table = Table(title="mean [95% confidence interval]")
+    pivot = metric_table(summary)
+    table.add_column("metric")
+    for column in pivot.columns:
+        table.add_column(str(column), justify="right")
+    for metric, row in pivot.iterrows():
+        table.add_row(str(metric), *map(str, row.tolist()))
+    return table
+
+
+def _get(summary: pd.DataFrame, variant: str, metric: str) -> tuple[float, float, float]:
+    row = summary[(summary["variant"] == variant) & (summary["metric"] == metric)]
+    if row.empty:
+        return float("nan"), float("nan"), float("nan")
+    r = row.iloc[0]
+    return float(r["mean"]), float(r["low"]), float(r["high"])
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def plain_report(
+    summary: pd.DataFrame, variants: list[str], replications: int, figures_written: list[Path]
+) -> str:
+    """A short markdown report in plain sentences."""
+    lines = [
+        "# Scenario comparison",
+        "",
+        f"Each scenario was simulated {replications} times with the same sequence of random "
+        "seeds, so the scenarios face the same luck. Ranges in brackets are 95% confidence "
+        "intervals: if two ranges do not overlap, the difference is very unlikely to be "
+        "chance.",
+        "",
+    ]
+    lines += _participation_sentences(summary, variants)
+    lines += _retention_sentences(summary, variants)
+    lines += _cost_sentences(summary, variants)
+    lines += ["## All numbers", "", _md(metric_table(summary)), ""]
+    lines += [
+        f"![participation over time]({p.name})" for p in figures_written if p.suffix == ".png"
+    ]
+    lines += [
+        "",
+        "_Sustained participation_ is the share of actors acting over the last fifth "
+        "of the run. _Retention_ compares it with participation just before the last "
+        "change of policy (e.g. incentives stopping). _Cost per unit of progress_ is the "
+        "incentive money spent divided by the progress made.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _participation_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
+    values = {v: _get(summary, v, "sustained_participation") for v in variants}
+    ranked = sorted(variants, key=lambda v: -values[v][0] if values[v][0] == values[v][0] else 0)
+    lines = ["## Who keeps acting together", ""]
+    for v in ranked:
+        mean, low, high = values[v]
+        lines.append(
+            f"- **{v}**: at the end, {_pct(mean)} of actors were still taking part "
+            f"({_pct(low)} to {_pct(high)})."
+            if mean == mean
+            else f"- **{v}**: no data."
+        )
+    if len(ranked) >= 2 and values[ranked[0]][0] == values[ranked[0]][0]:
+        best, second = ranked[0], ranked[1]
+        clear = values[best][1] > values[second][2]
+        lines += [
+            "",
+            f"**{best}** sustained the most participation, "
+            f"{100 * (values[best][0] - values[second][0]):.0f} percentage points ahead of "
+            f"{second}; "
+            + (
+                "the difference is clear."
+                if clear
+                else "but the ranges overlap, so the lead is not certain."
+            ),
+        ]
+    return [*lines, ""]
+
+
+def _retention_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
+    lines = ["## After incentives stop", ""]
+    measured = {v: _get(summary, v, "retention") for v in variants}
+    measured = {v: r for v, r in measured.items() if r[0] == r[0]}
+    if not measured:
+        return [
+            *lines,
+            "None of these scenarios changes its policy during the run, so there is "
+            "no 'after' to measure.",
+            "",
+        ]
+    for v, (mean, low, high) in measured.items():
+        verdict = "grew" if mean > 1 else "kept"
+        lines.append(
+            f"- **{v}**: after the last policy change participation {verdict} "
+            f"{_pct(mean)} of its earlier level ({fmt(mean, low, high)})."
+        )
+    if len(measured) == 1:
+        others = [v for v in variants if v not in measured]
+        lines += [
+            "",
+            f"The other scenarios ({', '.join(others)}) do not change policy during the "
+            "run; compare their sustained participation above.",
+            "",
+        ]
+        return lines
+    best = max(measured, key=lambda v: measured[v][0])
+    lines += ["", f"**{best}** held on to its participation best once the policy changed.", ""]
+    return lines
+
+
+def _cost_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
+    lines = ["## What progress cost", ""]
+    for v in variants:
+        cost, low, high = _get(summary, v, "cost_per_progress")
+        progress = _get(summary, v, "progress_total")[0]
+        if cost != cost:
+            lines.append(f"- **{v}**: made {progress:.3g} units of progress; cost not defined.")
+        elif cost == 0:
+            lines.append(
+                f"- **{v}**: made {progress:.3g} units of progress without spending "
+                "anything on incentives."
+            )
+        else:
+            lines.append(
+                f"- **{v}**: made {progress:.3g} units of progress and spent "
+                f"{cost:.3g} on incentives per unit ({fmt(cost, low, high)})."
+            )
+    return [*lines, ""]
+
+
+def _md(table: pd.DataFrame) -> str:
+    from sim.analysis.report import markdown_table
+
+    return markdown_table(table)

@@ -1,0 +1,206 @@
+"""The ``sweep``, ``analyze`` and ``compare`` commands of the ``pushpull`` CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from sim.experiment.errors import ExperimentError
+
+RESULTS_ROOT = Path("results")
+EXIT_BAD_INPUT = 2
+EXIT_RUNS_FAILED = 1
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the experiment commands to the ``pushpull`` typer app."""
+    app.command("sweep")(sweep)
+    app.command("analyze")(analyze)
+    app.command("compare")(compare)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: message`` as one line on stderr; return the exit to raise."""
+    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).")],
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", min=1, help="Local worker processes [default: all cores]."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address, e.g. tcp://host:8786; runs the sweep on that cluster."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results directory [default: results/<name>].")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume/--fresh", help="Resume an interrupted sweep, or start over.")
+    ] = True,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Runs per task [default: auto].")
+    ] = None,
+) -> None:
+    """Run every run of an experiment, in parallel, resumably; results go to parquet."""
+    from sim.config import ConfigError
+    from sim.experiment.plan import make_plan
+    from sim.experiment.runner import run_plan
+    from sim.experiment.spec import load_experiment
+
+    try:
+        spec, text = load_experiment(experiment)
+        plan = make_plan(spec, str(experiment), text)
+        out_dir = out or RESULTS_ROOT / spec.name
+        with _progress_bar(spec.name) as (on_start, on_batch):
+            report = run_plan(
+                plan,
+                out_dir,
+                workers=workers,
+                scheduler=scheduler,
+                fresh=not resume,
+                batch_size=batch_size,
+                progress=on_batch,
+                on_start=on_start,
+            )
+    except (ExperimentError, ConfigError) as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted: finished runs are saved; rerun the same command to resume")
+        raise typer.Exit(130) from None
+    _print_report(report)
+    if report.failed or report.lost or _failed_in_dir(report.out_dir):
+        raise typer.Exit(EXIT_RUNS_FAILED)
+
+
+class _progress_bar:  # noqa: N801 - used as a context manager like a function
+    """A rich progress bar showing runs done, failures and the time remaining."""
+
+    def __init__(self, name: str) -> None:
+        self.progress = Progress(
+            TextColumn(f"[bold]{name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("runs, [red]{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=err_console,
+        )
+        self.task = None
+        self.failed = 0
+
+    def __enter__(self):
+        self.progress.start()
+        return self.on_start, self.on_batch
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def on_start(self, todo: int, done: int) -> None:
+        self.task = self.progress.add_task("runs", total=todo, failed=0)
+        if done:
+            self.progress.console.print(f"resuming: {done} runs already done, {todo} to go")
+
+    def on_batch(self, runs: int, failed: int) -> None:
+        self.failed += failed
+        self.progress.update(self.task, advance=runs, failed=self.failed)
+
+
+def _print_report(report) -> None:
+    from sim import store
+
+    counts = (store.read_manifest(report.out_dir) or {}).get("counts", {})
+    err_console.print(
+        f"{counts.get('finished', 0)}/{report.total} runs done ({report.ok + report.failed} now, "
+        f"{report.skipped} before): {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed"
+        + (f", {report.lost} lost (rerun to retry)" if report.lost else "")
+        + f" -> {report.out_dir}",
+        markup=False,
+    )
+    for line in report.errors[:5]:
+        err_console.print(f"  {line}", markup=False)
+    if len(report.errors) > 5:
+        err_console.print(
+            f"  ... and {len(report.errors) - 5} more (see runs.parquet)", markup=False
+        )
+
+
+def _failed_in_dir(out_dir: Path) -> bool:
+    from sim import store
+
+    counts = (store.read_manifest(out_dir) or {}).get("counts", {})
+    return bool(counts.get("failed", 0) or counts.get("missing", 0))
+
+
+def analyze(
+    results_dir: Annotated[Path, typer.Argument(help="A results directory written by sweep.")],
+) -> None:
+    """Write figures/, summary.md and (Sobol, Morris) sensitivity.csv for a sweep's results."""
+    from sim.analysis.report import analyze_results
+
+    try:
+        written = analyze_results(results_dir)
+    except ExperimentError as exc:
+        raise fail(str(exc)) from None
+    for path in written:
+        typer.echo(str(path))
+
+
+def compare(
+    scenarios: Annotated[list[str], typer.Argument(help="Two or more scenario names or files.")],
+    replications: Annotated[int, typer.Option(min=1, help="Runs per scenario.")] = 10,
+    out: Annotated[
+        Path | None, typer.Option(help="Output directory [default: results/compare-...].")
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1)] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Master seed.")] = 1,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="dotted.name=value applied to every scenario (repeatable)."),
+    ] = None,
+) -> None:
+    """Compare scenarios side by side: table, participation figure and a plain-language report."""
+    from sim.analysis.compare import compare_scenarios
+    from sim.config import ConfigError
+
+    try:
+        from sim.cli import parse_sets  # lazy: sim.cli imports this module
+
+        overrides = parse_sets(set_)
+        with _progress_bar("compare") as (on_start, on_batch):
+            result = compare_scenarios(
+                scenarios,
+                overrides=overrides,
+                replications=replications,
+                out=out,
+                workers=workers,
+                seed=seed,
+                progress=on_batch,
+                on_start=on_start,
+            )
+    except (ExperimentError, ConfigError) as exc:
+        raise fail(str(exc)) from None
+    Console().print(result.table)
+    for path in result.written:
+        typer.echo(str(path))
+    if result.failed:
+        raise typer.Exit(EXIT_RUNS_FAILED)

@@ -1,0 +1,241 @@
+"""Matplotlib (Agg) drawings for the explorer: the actor network and the time series.
+
+Each frame is sent to the browser as a PNG. Redrawing a whole figure costs 70-120 ms
+on a small machine, almost all of it axes, ticks and text that do not change between
+steps. So each figure is drawn once without its changing artists (nodes, lines,
+title), that background is kept, and a frame only restores it and draws the changing
+artists on top (matplotlib "blitting"), which takes a few milliseconds. Axis limits
+grow in doublings, so the background is redrawn only a handful of times per run.
+``matplotlib.figure.Figure`` is used directly, never pyplot, so figures are not
+registered globally and are freed with the session.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from PIL import Image
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.viz.explorer import ExplorerModel
+
+SECTOR_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+DPI = 80
+MAX_DRAWN_TIES = 4000  # beyond this, draw a random sample: the picture looks the same
+
+
+def sector_colour(index: int) -> str:
+    """Colour of the sector with this index (cycles after ten sectors)."""
+    return SECTOR_COLOURS[index % len(SECTOR_COLOURS)]
+
+
+class _Blitter:
+    """Render a figure as PNG, redrawing only its animated artists when possible.
+
+    Args:
+        figure: the figure; an Agg canvas is attached.
+        animated: artists that change every frame (drawn on top of the background).
+    """
+
+    def __init__(self, figure: Figure, animated: list[Artist]) -> None:
+        self.figure = figure
+        self.canvas = FigureCanvasAgg(figure)
+        self.animated = animated
+        for artist in animated:
+            artist.set_animated(True)  # excluded from the full draw of the background
+        self._background = None
+        self._key: tuple | None = None
+
+    def _limits(self) -> tuple:
+        return tuple((*ax.get_xlim(), *ax.get_ylim()) for ax in self.figure.axes)
+
+    def png(self) -> bytes:
+        """The current frame as PNG bytes."""
+        key = self._limits()
+        if self._background is None or key != self._key:
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._key = key
+        self.canvas.restore_region(self._background)
+        for artist in self.animated:
+            artist.axes.draw_artist(artist) if artist.axes else self.figure.draw_artist(artist)
+        buffer = io.BytesIO()
+        # Fast compression: these PNGs live for one frame; size matters less than time.
+        Image.frombuffer(
+            "RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        ).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+def _tie_segments(model: ExplorerModel) -> np.ndarray:
+    """Line segments (M x 2 x 2) for the ties, each undirected tie once."""
+    net = model.network
+    if getattr(net, "well_mixed", False) or net.indices.size == 0:
+        return np.zeros((0, 2, 2))
+    rows = np.repeat(np.arange(net.indptr.size - 1), np.diff(net.indptr))
+    keep = rows < net.indices  # CSR stores each tie in both directions
+    src, dst = rows[keep], net.indices[keep]
+    if src.size > MAX_DRAWN_TIES:
+        pick = np.random.default_rng(0).choice(src.size, MAX_DRAWN_TIES, replace=False)
+        src, dst = src[pick], dst[pick]
+    return np.stack([model.positions[src], model.positions[dst]], axis=1)
+
+
+class NetworkFigure:
+    """The actor network: colour = sector, filled = acting, size = intrinsic motivation.
+
+    Args:
+        model: the model whose network and layout are drawn.
+    """
+
+    def __init__(self, model: ExplorerModel) -> None:
+        self.figure = Figure(figsize=(5.6, 5.0), dpi=DPI)
+        self.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
+        ax = self.figure.add_subplot()
+        ax.set_axis_off()
+        ax.add_collection(
+            LineCollection(
+                _tie_segments(model), colors="#999999", linewidths=0.4, alpha=0.35, zorder=1
+            )
+        )
+        self._base = np.array([to_rgba(sector_colour(i)) for i in model.state.sector])
+        pos = model.positions
+        self.nodes = ax.scatter(pos[:, 0], pos[:, 1], s=20, linewidths=0.6, zorder=2)
+        ax.set_xlim(pos[:, 0].min() - 0.05, pos[:, 0].max() + 0.05)
+        ax.set_ylim(pos[:, 1].min() - 0.05, pos[:, 1].max() + 0.05)
+        handles = [
+            Line2D([], [], ls="", marker="o", color=sector_colour(i), label=name)
+            for i, name in enumerate(model.sector_names)
+        ]
+        ax.legend(
+            handles=handles,
+            loc="lower center",
+            ncols=min(len(handles), 5),
+            fontsize=8,
+            frameon=False,
+            bbox_to_anchor=(0.5, -0.02),
+        )
+        self.title = ax.set_title("", fontsize=10)
+        self._blitter = _Blitter(self.figure, [self.nodes, self.title])
+
+    def update(self, model: ExplorerModel) -> Figure:
+        """Recolour nodes for the model's current state and return the figure."""
+        state = model.state
+        acting = np.asarray(state.acting, dtype=bool)
+        intrinsic = np.clip(np.asarray(state.intrinsic, dtype=float), 0.0, 1.0)
+        face = self._base.copy()
+        # Idle actors are drawn faint; how faint follows their intrinsic motivation,
+        # so motivated-but-idle actors (ready to join) stand out from the indifferent.
+        face[:, 3] = np.where(acting, 1.0, 0.12 + 0.3 * intrinsic)
+        edge = np.where(acting[:, None], np.array([[0.1, 0.1, 0.1, 0.9]]), face)
+        self.nodes.set_facecolors(face)
+        self.nodes.set_edgecolors(edge)
+        self.nodes.set_sizes(8 + 70 * intrinsic)
+        self.title.set_text(
+            f"step {model.steps}: {acting.mean():.0%} acting "
+            "(filled = acting, size = intrinsic motivation)"
+        )
+        return self.figure
+
+    def png(self, model: ExplorerModel) -> bytes:
+        """The network for the model's current state as PNG bytes."""
+        self.update(model)
+        return self._blitter.png()
+
+
+PANEL_TITLES = (
+    "Participation by sector (black = all)",
+    "Intrinsic motivation vs extrinsic pressure",
+    "Collective progress (cumulative)",
+    "Incentive spend per step",
+)
+
+
+def _grown(limit: float, needed: float) -> float:
+    """Double ``limit`` until it covers ``needed`` (limits change rarely that way)."""
+    while needed > limit:
+        limit *= 2
+    return limit
+
+
+class TimeSeriesFigure:
+    """Four panels: participation by sector, motivation vs pressure, progress, spend.
+
+    Args:
+        model: the model whose metrics are plotted (its sector names fix the lines).
+    """
+
+    def __init__(self, model: ExplorerModel) -> None:
+        # Fixed margins: a constrained layout would be recomputed on every full draw.
+        self.figure = Figure(figsize=(7.2, 5.0), dpi=DPI)
+        self.figure.subplots_adjust(
+            left=0.07, right=0.98, bottom=0.09, top=0.95, wspace=0.18, hspace=0.22
+        )
+        self.axes = self.figure.subplots(2, 2, sharex=True).ravel()
+        self.lines: dict[str, Line2D] = {}
+        ax = self.axes[0]
+        for i, name in enumerate(model.sector_names):
+            (self.lines[f"participation_{name}"],) = ax.plot([], [], lw=1.2, color=sector_colour(i))
+        # No legend here: the network's legend gives the sector colours.
+        (self.lines["participation"],) = ax.plot([], [], lw=2.2, color="black", label="all")
+        ax = self.axes[1]
+        (self.lines["intrinsic_motivation"],) = ax.plot([], [], color="#2ca02c", label="intrinsic")
+        (self.lines["extrinsic_pressure"],) = ax.plot([], [], color="#d62728", label="extrinsic")
+        ax.legend(fontsize=7, loc="upper left", frameon=False)
+        (self.lines["progress"],) = self.axes[2].plot([], [], color="#9467bd")
+        (self.lines["incentive_spend"],) = self.axes[3].plot([], [], color="#8c564b")
+        for ax, title in zip(self.axes, PANEL_TITLES, strict=True):
+            ax.set_title(title, fontsize=9)
+            ax.tick_params(labelsize=7)
+            ax.set_ylim(0, 1)
+        for ax in self.axes[2:]:
+            ax.set_xlabel("step", fontsize=8)
+        self.axes[0].set_xlim(0, 50)
+        self._blitter = _Blitter(self.figure, list(self.lines.values()))
+
+    def update(self, frame: pd.DataFrame) -> Figure:
+        """Put the recorded metrics into the lines, grow the limits, return the figure."""
+        steps = frame["step"].to_numpy(dtype=float) if len(frame) else np.zeros(0)
+        for column, line in self.lines.items():
+            if column in frame:
+                line.set_data(steps, frame[column].to_numpy(dtype=float))
+        if steps.size:
+            self.axes[0].set_xlim(0, _grown(self.axes[0].get_xlim()[1], steps.max()))
+        # Participation keeps its fixed 0..1 axis so sectors compare at a glance.
+        for ax in self.axes[1:]:
+            peak = max(
+                (
+                    np.nanmax(ln.get_ydata(), initial=0.0)
+                    for ln in ax.get_lines()
+                    if np.isfinite(ln.get_ydata()).any()
+                ),
+                default=0.0,
+            )
+            ax.set_ylim(0, _grown(ax.get_ylim()[1], peak))
+        return self.figure
+
+    def png(self, frame: pd.DataFrame) -> bytes:
+        """The time series as PNG bytes."""
+        self.update(frame)
+        return self._blitter.png()

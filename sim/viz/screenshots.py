@@ -1,0 +1,163 @@
+"""Regenerate the screenshots of docs/teaching.md from the real explorer.
+
+``python -m sim.viz.screenshots [OUT_DIR]`` starts the explorer on a free localhost
+port, drives it with headless chromium (Playwright, Debian's ``/usr/bin/chromium``)
+through the three classroom demonstrations, and writes palette PNGs (small enough to
+keep in the repository) to ``OUT_DIR`` (default ``docs/img``). Needs the test extras
+(playwright) and ``apt-get install -y chromium``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.viz.commands import server_command, server_env
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+STEP_RE = re.compile(r"Step (\d+) ")
+
+
+def current_step(page) -> int:
+    """The step shown in the status line."""
+    return int(STEP_RE.search(page.locator(".pp-status").inner_text()).group(1))
+
+
+def choose_preset(page, name: str) -> None:
+    """Pick a preset in the sidebar's select and wait for the reset model."""
+    page.locator(".v-select", has_text="Preset").click()
+    page.locator(".v-overlay .v-list-item", has_text=re.compile(f"^{name}$")).click()
+    page.wait_for_function(
+        "n => document.querySelector('.pp-status').innerText.endsWith('preset ' + n)", arg=name
+    )
+    page.wait_for_function(
+        "() => document.querySelector('.pp-status').innerText.startsWith('Step 0 ')"
+    )
+
+
+def run_to(page, step: int) -> None:
+    """Play until close to ``step``, then single-step to it (pausing may overshoot by one)."""
+    if current_step(page) < step - 8:
+        page.locator(".pp-play").click()
+        while current_step(page) < step - 8:
+            time.sleep(0.1)
+        page.locator(".pp-play").click()
+        time.sleep(0.5)
+    while current_step(page) < step:
+        before = current_step(page)
+        page.locator(".pp-step").click()
+        page.wait_for_function(
+            "s => !document.querySelector('.pp-status').innerText.startsWith('Step ' + s + ' ')",
+            arg=before,
+        )
+
+
+def save_png(page, path: Path) -> int:
+    """Screenshot the viewport as a 256-colour PNG (a third of the size); return bytes."""
+    from PIL import Image
+
+    raw = page.screenshot()
+    image = Image.open(io.BytesIO(raw)).convert("RGB").quantize(colors=256, dither=0)
+    image.save(path, optimize=True)
+    return path.stat().st_size
+
+
+def demo_push(page, out: Path) -> list[Path]:
+    """Demonstration 1: push inside one organisation versus across sectors."""
+    paths = []
+    for preset in ("closed_org_push", "multi_sector_push"):
+        choose_preset(page, preset)
+        run_to(page, 80)
+        paths.append(out / f"demo1_{preset}.png")
+        save_png(page, paths[-1])
+    return paths
+
+
+def demo_vision(page, out: Path) -> list[Path]:
+    """Demonstration 2: an imposed versus a co-created shared vision."""
+    paths = []
+    for preset in ("imposed_vision", "co_created_vision"):
+        choose_preset(page, preset)
+        run_to(page, 120)
+        paths.append(out / f"demo2_{preset}.png")
+        save_png(page, paths[-1])
+    return paths
+
+
+def demo_withdraw(page, out: Path) -> list[Path]:
+    """Demonstration 3: withdraw incentives mid-run, with and without a shared vision."""
+    paths = []
+    for preset in ("multi_sector_push", "hybrid"):
+        choose_preset(page, preset)
+        run_to(page, 80)
+        page.locator(".pp-withdraw").click()
+        page.wait_for_function(
+            "() => / incentive 0\\.00 /.test(document.querySelector('.pp-status').innerText)"
+        )
+        run_to(page, 160)
+        paths.append(out / f"demo3_withdraw_{preset}.png")
+        save_png(page, paths[-1])
+    return paths
+
+
+DEMOS: tuple[Callable, ...] = (demo_push, demo_vision, demo_withdraw)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_ready(url: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - localhost
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"explorer at {url} not ready after {timeout}s")
+
+
+def main(out_dir: str = "docs/img") -> None:
+    """Start the explorer, run the demonstrations, write the screenshots."""
+    from playwright.sync_api import sync_playwright
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    server = subprocess.Popen(server_command(port), env=server_env(size=300))  # noqa: S603
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}/")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_selector("img.pp-network", timeout=60_000)
+            for demo in DEMOS:
+                for path in demo(page, out):
+                    print(f"{path}: {path.stat().st_size // 1024} KB")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:2])

@@ -1,0 +1,41 @@
+"""Batching: consecutive run ids only, shrinking sizes, every run exactly once."""
+
+from __future__ import annotations
+
+from sim.experiment.runner import Schema, guided_batch_size, make_batches
+from sim.experiment.worker import Task
+
+
+class FakePlan:
+    class design:  # noqa: N801 - stands in for Plan.design
+        points = [{}]
+        names: list[str] = []
+
+    class experiment:  # noqa: N801
+        class output:  # noqa: N801
+            every = 1
+
+    configs = {"v": object()}
+
+
+def tasks(ids):
+    return [Task(i, "v", 0, 0, i) for i in ids]
+
+
+def test_batches_split_at_gaps_and_cover_every_run_once():
+    todo = tasks([0, 1, 2, 5, 6, 7, 8, 20])
+    schema = Schema(metrics=[], columns=[], numeric=[])
+    batches = list(make_batches(FakePlan, schema, todo, lambda remaining: 3, None))
+    ids = [[t.run_id for t in b.tasks] for b in batches]
+    assert ids == [[0, 1, 2], [5, 6, 7], [8], [20]]
+
+
+def test_guided_sizes_shrink_to_one_and_respect_a_fixed_size():
+    size = guided_batch_size(workers=2)
+    remaining, sizes = 200, []
+    while remaining:
+        sizes.append(size(remaining))
+        remaining -= sizes[-1]
+    assert sizes[0] == 16 and sizes[-1] == 1
+    assert sizes == sorted(sizes, reverse=True)
+    assert guided_batch_size(workers=2, fixed=5)(1000) == 5

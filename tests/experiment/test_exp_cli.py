@@ -1,0 +1,129 @@
+"""The sweep / analyze / compare commands: exit codes, one-line errors, nothing written."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from exp_helpers import SMALL_SWEEP, TINY, failing_run, write
+from typer.testing import CliRunner
+
+from sim.cli import app
+
+runner = CliRunner()
+
+BAD = {
+    "unknown parameter": (
+        SMALL_SWEEP.replace('"vision.inclusion" = [', '"vision.inclusio" = ['),
+        "sweep.parameters: unknown parameter 'vision.inclusio' (did you mean 'vision.inclusion'?)",
+    ),
+    "empty design": (
+        SMALL_SWEEP.replace('"vision.inclusion" = [0.2, 0.5, 0.8]', ""),
+        "sweep: empty design",
+    ),
+    "low above high": (
+        SMALL_SWEEP.replace("[0.2, 0.5, 0.8]", "{ low = 0.8, high = 0.2 }"),
+        "sweep.parameters: 'vision.inclusion': range with low > high",
+    ),
+    "bad variant value": (
+        SMALL_SWEEP.replace('"push.incentive" = 0.6', '"push.incentive" = -1'),
+        "variants.push:",
+    ),
+    "invalid toml": (SMALL_SWEEP.replace("replications = 2", "replications = "), "invalid TOML"),
+    "unknown base": (SMALL_SWEEP.replace("multi_sector_pull", "multi_sector_pul"), "base:"),
+    "unknown column": (
+        SMALL_SWEEP.replace('"intrinsic_motivation"]', '"intrinsic"]'),
+        "output.timeseries: no column 'intrinsic'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_experiment_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeypatch):
+    text, expected = BAD[case]
+    path = write(tmp_path, text)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["sweep", str(path), "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0]
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
+
+
+def test_missing_experiment_file(tmp_path):
+    result = runner.invoke(app, ["sweep", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "cannot read" in result.stderr
+
+
+def test_failed_runs_give_a_summary_and_exit_1(tmp_path, monkeypatch):
+    # --workers 1 runs in this process, so the patched run function is the one used.
+    monkeypatch.setattr("sim.experiment.worker.execute_run", failing_run)
+    path = write(tmp_path, SMALL_SWEEP)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(path), "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "12/12 runs done" in result.stderr and "8 ok, 4 failed" in result.stderr
+    assert "RuntimeError: injected failure" in result.stderr
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs["status"].value_counts().to_dict() == {"ok": 8, "failed": 4}
+
+
+def test_changed_experiment_needs_fresh(tmp_path):
+    out = tmp_path / "out"
+    path = write(tmp_path, SMALL_SWEEP.replace("replications = 2", "replications = 1"))
+    assert runner.invoke(app, ["sweep", str(path), "-w", "1", "--out", str(out)]).exit_code == 0
+    write(tmp_path, SMALL_SWEEP)
+    result = runner.invoke(app, ["sweep", str(path), "-w", "1", "--out", str(out)])
+    assert result.exit_code == 2 and "use --fresh" in result.stderr
+    assert len(pd.read_parquet(out / "runs.parquet")) == 6  # untouched
+    result = runner.invoke(app, ["sweep", str(path), "-w", "1", "--out", str(out), "--fresh"])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_parquet(out / "runs.parquet")) == 12
+
+
+def test_analyze_needs_a_results_directory(tmp_path):
+    result = runner.invoke(app, ["analyze", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path}: not a results directory (no manifest.json)"
+
+
+def test_compare_prints_a_table_and_writes_a_plain_report(tmp_path):
+    out = tmp_path / "cmp"
+    sets = [
+        arg
+        for line in TINY.splitlines()
+        for arg in ("--set", line.replace('"', "").replace(" ", ""))
+    ]
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "multi_sector_push",
+            "multi_sector_pull",
+            "--replications",
+            "3",
+            "-w",
+            "1",
+            "--out",
+            str(out),
+            *sets,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "multi_sector_push" in result.stdout and "sustained_partic" in result.stdout
+    report = (out / "report.md").read_text()
+    assert "sustained the most participation" in report
+    assert "without spending anything on incentives" in report  # the pull scenario
+    assert (out / "participation.png").stat().st_size > 10_000
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs.groupby("variant").size().to_dict() == {
+        "multi_sector_push": 3,
+        "multi_sector_pull": 3,
+    }
+
+
+def test_compare_rejects_an_unknown_scenario(tmp_path):
+    result = runner.invoke(app, ["compare", "baseline", "no_such", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and "no_such: no such scenario" in result.stderr
+    assert not (tmp_path / "c").exists()

@@ -1,0 +1,156 @@
+"""Shared vision: who is heard, the co-created vision, ownership and alignment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.config import Scenario
+from sim.mechanisms.vision import alignment, co_created_vision, heard_actors, update_ownership
+from sim.model import PushPullModel
+
+
+def voices(n: int = 200, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).lognormal(0.0, 1.0, n)
+
+
+def test_imposed_hears_exactly_the_convener() -> None:
+    in_convener = np.arange(100) < 20
+    heard = heard_actors("imposed", voices(100), in_convener, 1.0, np.random.default_rng(0))
+    assert np.array_equal(heard, in_convener)
+    assert heard is not in_convener
+
+
+def test_none_hears_nobody() -> None:
+    heard = heard_actors("none", voices(), np.ones(200, bool), 1.0, np.random.default_rng(0))
+    assert not heard.any()
+
+
+@pytest.mark.parametrize("inclusion", [0.0, 0.1, 0.37, 0.5, 1.0])
+def test_co_created_hears_the_inclusion_share(inclusion: float) -> None:
+    heard = heard_actors(
+        "co_created", voices(), np.zeros(200, bool), inclusion, np.random.default_rng(0)
+    )
+    assert heard.sum() == round(inclusion * 200)
+
+
+def test_the_powerful_are_heard_first() -> None:
+    voice = voices(1000)
+    heard = heard_actors("co_created", voice, np.zeros(1000, bool), 0.1, np.random.default_rng(1))
+    assert np.median(voice[heard]) > 2 * np.median(voice)
+
+
+def test_equal_voice_hears_a_fair_sample() -> None:
+    voice = np.ones(1000)
+    rng = np.random.default_rng(2)
+    counts = sum(heard_actors("co_created", voice, np.zeros(1000, bool), 0.5, rng) for _ in range(40))
+    # every actor heard about half the time; no actor always or never
+    assert counts.min() > 5 and counts.max() < 35
+
+
+def test_co_created_vision_is_the_voice_weighted_mean_of_the_heard() -> None:
+    vision = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+    voice = np.array([1.0, 3.0, 100.0])
+    heard = np.array([True, True, False])
+    assert np.allclose(co_created_vision(vision, voice, heard), [0.75, 0.25])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.floats(0, 1), st.floats(0, 1), st.floats(0, 1), st.booleans(), st.integers(0, 1000)
+)
+def test_ownership_stays_in_unit_interval(start, rate, decay, revision, seed) -> None:
+    rng = np.random.default_rng(seed)
+    ownership = np.full(50, start)
+    heard = rng.random(50) < 0.5 if revision else None
+    owned = update_ownership(ownership, heard, rate, decay)
+    assert np.all((owned >= 0) & (owned <= 1))
+    if heard is not None:
+        assert np.all(owned[heard] >= owned[~heard].max(initial=0) - 1e-12) or rate == 0
+
+
+def test_ownership_decays_and_grows_for_the_heard() -> None:
+    ownership = np.array([0.5, 0.5, 0.0])
+    heard = np.array([True, False, True])
+    owned = update_ownership(ownership, heard, 0.3, 0.1)
+    assert np.allclose(owned, [0.45 + 0.3 * 0.55, 0.45, 0.3])
+    assert np.allclose(update_ownership(ownership, None, 0.3, 0.1), [0.45, 0.45, 0.0])
+
+
+def test_alignment_is_one_at_the_shared_vision_and_falls_with_distance() -> None:
+    shared = np.array([0.5, 0.5, 0.5])
+    tau = 0.2
+    vision = np.array([shared, shared + 0.1, shared + tau, shared + 0.4])
+    a = alignment(vision, shared, tau)
+    assert a[0] == 1.0
+    assert a[2] == pytest.approx(np.exp(-0.5))  # RMS distance tau
+    assert np.all(np.diff(a) < 0)
+    assert np.all(a > 0)
+
+
+def model(mode: str, **overrides) -> PushPullModel:
+    settings_ = {
+        "population.size": 120,
+        "vision.mode": mode,
+        "push.convener": "government",
+        **overrides,
+    }
+    return PushPullModel(Scenario().with_overrides(settings_))
+
+
+def test_co_created_with_full_inclusion_builds_ownership_for_all() -> None:
+    m = model("co_created", **{"vision.inclusion": 1.0})
+    for _ in range(25):
+        m.step()
+    assert np.all(m.state.ownership > 0.3)
+    assert m.shared_vision is not None
+
+
+def test_imposed_builds_ownership_only_in_the_convener_sector() -> None:
+    m = model("imposed")
+    for _ in range(25):
+        m.step()
+    government = m.state.sector == m.sector_names.index("government")
+    assert np.all(m.state.ownership[government] > 0.3)
+    assert np.all(m.state.ownership[~government] == 0.0)
+
+
+def test_imposed_vision_is_the_conveners_starting_mean_and_stays_fixed() -> None:
+    m = model("imposed")
+    government = m.state.sector == m.sector_names.index("government")
+    expected = m.state.vision[government].mean(axis=0)
+    for _ in range(25):
+        m.step()
+        assert np.allclose(m.shared_vision, expected)
+
+
+def test_co_created_vision_is_revised_every_revision_steps() -> None:
+    m = model("co_created", **{"vision.revision_every": 5, "vision.inclusion": 0.5})
+    seen = []
+    for _ in range(16):
+        m.step()
+        seen.append(m.shared_vision.copy())
+    changed = [step for step in range(2, 17) if not np.array_equal(seen[step - 1], seen[step - 2])]
+    assert changed == [6, 11, 16]
+
+
+def test_no_vision_means_no_ownership_and_no_shared_vision() -> None:
+    m = model("none")
+    for _ in range(15):
+        m.step()
+    assert m.shared_vision is None
+    assert np.all(m.state.ownership == 0.0)
+
+
+def test_visions_and_alignment_stay_in_unit_interval_in_the_model() -> None:
+    m = model(
+        "co_created",
+        **{"dialogue.rate": 1.0, "dialogue.confidence": 1.0, "dialogue.convergence": 0.5},
+    )
+    for _ in range(20):
+        m.step()
+        assert np.all((m.state.vision >= 0) & (m.state.vision <= 1))
+        assert np.all((m.state.alignment > 0) & (m.state.alignment <= 1))
+        assert np.all((m.state.ownership >= 0) & (m.state.ownership <= 1))

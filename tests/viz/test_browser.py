@@ -1,0 +1,169 @@
+"""The explorer in a real browser: renders, steps, plays, reacts to levers, resets, and
+keeps browser sessions apart. Drives Debian's chromium through Playwright."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sim.config import bundled_scenarios, load_scenario
+from sim.viz.screenshots import choose_preset
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium: apt-get install -y chromium",
+    ),
+]
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+STATUS = ".pp-status"
+STATUS_RE = re.compile(r"Step (\d+) · participation ([0-9.]+) · incentive ([0-9.]+)")
+LOAD_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless chromium for the module."""
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def open_explorer(browser, url: str):
+    """A page in a fresh browser context (its own cookies: its own Solara session)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    page.wait_for_selector(STATUS, timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector("img.pp-network", timeout=LOAD_TIMEOUT_MS)
+    page.errors = errors
+    return page
+
+
+def status(page) -> tuple[int, float, float]:
+    """(step, participation, incentive) read from the status line."""
+    match = STATUS_RE.search(page.locator(STATUS).inner_text())
+    assert match, page.locator(STATUS).inner_text()
+    return int(match.group(1)), float(match.group(2)), float(match.group(3))
+
+
+def wait_step(page, step: int) -> None:
+    """Wait until the status line shows ``step``."""
+    page.wait_for_function(
+        "s => document.querySelector('.pp-status').innerText.startsWith('Step ' + s + ' ')",
+        arg=step,
+        timeout=20_000,
+    )
+
+
+def image_src(page, css: str) -> str:
+    return page.locator(css).get_attribute("src") or ""
+
+
+def natural_width(page, css: str) -> int:
+    return page.locator(css).evaluate("img => img.complete ? img.naturalWidth : 0")
+
+
+def click_step(page) -> int:
+    step = status(page)[0]
+    page.locator(".pp-step").click()
+    wait_step(page, step + 1)
+    return step + 1
+
+
+def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
+    page = open_explorer(browser, explorer_url)
+
+    # renders: the network and the plots are real images, nothing failed in the page
+    page.wait_for_function("() => document.querySelector('img.pp-timeseries')?.naturalWidth > 0")
+    assert natural_width(page, "img.pp-network") > 200
+    assert natural_width(page, "img.pp-timeseries") > 200
+    assert status(page)[0] == 0
+
+    # stepping changes the step, the participation and the network picture
+    start = status(page)
+    picture = image_src(page, "img.pp-network")
+    for _ in range(10):
+        click_step(page)
+        if status(page)[1] != start[1]:
+            break
+    assert status(page)[1] != start[1], "participation never changed"
+    page.wait_for_function(
+        "old => document.querySelector('img.pp-network').src !== old", arg=picture
+    )
+
+    # a slider: raise the incentive with the keyboard
+    thumb = page.locator(".pp-lever-incentive").get_by_role("slider")
+    thumb.focus()
+    for _ in range(4):
+        thumb.press("ArrowRight")
+    page.wait_for_function(
+        "() => !/incentive 0\\.00/.test(document.querySelector('.pp-status').innerText)"
+    )
+    assert status(page)[2] > 0
+    assert "Push: incentive: 0.00" not in page.locator(".pp-lever-incentive").inner_text()
+
+    # play / pause: it keeps drawing frames by itself
+    before = status(page)[0]
+    page.locator(".pp-play").click()
+    time.sleep(3)
+    page.locator(".pp-play").click()
+    played = status(page)[0] - before
+    assert played >= 3, f"only {played} frames in 3 s of play"
+
+    # withdraw incentives mid-run: the model and the slider's label follow
+    page.locator(".pp-withdraw").click()
+    page.wait_for_function(
+        "() => /incentive 0\\.00/.test(document.querySelector('.pp-status').innerText)"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('.pp-lever-incentive').innerText.includes('0.00')"
+    )
+
+    # a second browser session gets its own model and does not disturb the first
+    step_first = status(page)[0]
+    other = open_explorer(browser, explorer_url)
+    assert status(other)[0] == 0
+    click_step(other)
+    click_step(other)
+    assert status(page)[0] == step_first
+    click_step(page)
+    assert status(other)[0] == 2
+
+    # a preset loads its values into the levers and starts a new run
+    preset = "multi_sector_push"
+    if preset in bundled_scenarios():
+        choose_preset(page, preset)
+        expected = f"{load_scenario(preset).push.incentive:.2f}"
+        assert expected in page.locator(".pp-lever-incentive").inner_text()
+        click_step(page)
+
+    # reset: back to step 0 (the levers keep their values)
+    page.locator(".pp-reset").click()
+    wait_step(page, 0)
+    assert status(other)[0] == 2
+
+    shot = tmp_path / "explorer.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    assert not page.errors and not other.errors, page.errors + other.errors
+    other.context.close()
+    page.context.close()

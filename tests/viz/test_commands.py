@@ -1,0 +1,32 @@
+"""The ``viz`` command wiring (the server itself is exercised by test_browser)."""
+
+from __future__ import annotations
+
+import typer
+from typer.testing import CliRunner
+
+from sim.viz import commands
+
+
+def test_register_adds_viz_command() -> None:
+    app = typer.Typer()
+    commands.register(app)
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "--port" in result.output
+
+
+def test_server_command_serves_the_app_on_localhost() -> None:
+    argv = commands.server_command(9123)
+    assert argv[1:4] == ["-m", "solara", "run"]
+    assert argv[4].endswith("sim/viz/app.py")
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--port") + 1] == "9123"
+
+
+def test_server_env_passes_preset_and_size() -> None:
+    env = commands.server_env(preset="silos", size=120, offline=False)
+    assert env["PUSHPULL_VIZ_PRESET"] == "silos"
+    assert env["PUSHPULL_VIZ_SIZE"] == "120"
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert str(commands.APP_PATH.parents[2]) in env["PYTHONPATH"]

@@ -79,10 +79,7 @@ def run(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
-    """Run one scenario and write timeseries.parquet, summary.json, scenario.toml, timeseries.png."""
-    from sim.outputs import write_run
-    from sim.run import run_scenario
-
+    """Run one scenario; write timeseries.parquet, summary.json, scenario.toml, timeseries.png."""
     try:
         overrides = parse_sets(set_)
         if seed is not None:
@@ -95,6 +92,9 @@ def run(
     out_dir = out or Path("out") / config.name
     if out_dir.exists() and not out_dir.is_dir():
         raise fail(f"--out {out_dir}: exists and is not a folder")
+    from sim.outputs import write_run  # heavy imports only once the input is known to be good
+    from sim.run import run_scenario
+
     result = run_scenario(config, progress=not quiet)
     paths = write_run(result, out_dir)
     if not quiet:

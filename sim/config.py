@@ -24,12 +24,17 @@ DEFAULT_SECTORS = {
 SECTIONS_CHANGEABLE_MID_RUN = ("dialogue", "vision", "pull", "push", "motivation", "decision")
 
 
+def changeable_mid_run(name: str) -> bool:
+    """Whether a dotted parameter may change during a run (schedule, explorer)."""
+    return name.split(".")[0] in SECTIONS_CHANGEABLE_MID_RUN
+
+
 def _unit(default: float, doc: str) -> Any:
     return Field(default, ge=0.0, le=1.0, description=doc)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Population(_Section):
@@ -288,6 +293,7 @@ def _describe(name: str, field: Any) -> ParamInfo:
         low = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else low
         low = getattr(meta, "gt", None) if getattr(meta, "gt", None) is not None else low
         high = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else high
+        high = getattr(meta, "lt", None) if getattr(meta, "lt", None) is not None else high
     annotation = field.annotation
     choices = _literal_choices(annotation)
     kind = "str" if choices else _kind_name(annotation)
@@ -330,17 +336,17 @@ def _build_parameters() -> dict[str, ParamInfo]:
 
 PARAMETERS: dict[str, ParamInfo] = _build_parameters()
 
-from sim.loading import (  # noqa: E402  (re-exported; loading imports the schema above)
-    ConfigError,
-    bundled_scenarios,
-    load_scenario,
-)
+_REEXPORTED = ("ConfigError", "bundled_scenarios", "load_scenario")
 
-__all__ = [
-    "PARAMETERS",
-    "ConfigError",
-    "ParamInfo",
-    "Scenario",
-    "bundled_scenarios",
-    "load_scenario",
-]
+
+def __getattr__(name: str) -> Any:
+    # Loading lives in sim.loading (which imports this module); re-export lazily so that either
+    # module can be imported first.
+    if name in _REEXPORTED:
+        from sim import loading
+
+        return getattr(loading, name)
+    raise AttributeError(f"module 'sim.config' has no attribute {name!r}")
+
+
+__all__ = ["PARAMETERS", "ParamInfo", "Scenario", *_REEXPORTED]  # noqa: F822 (lazy)

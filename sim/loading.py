@@ -96,9 +96,24 @@ def build_scenario(data: dict[str, Any], source: str, overrides: dict[str, Any])
         _set_dotted(data, key, value, "--set")
     _check_schedule_keys(data.get("schedule"), source)
     try:
-        return schema.Scenario.model_validate(data)
+        scenario = schema.Scenario.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, source, overrides)) from None
+    _check_schedule_values(scenario, source)
+    return scenario
+
+
+def _check_schedule_values(scenario: schema.Scenario, source: str) -> None:
+    """Apply the phases in order now, so a bad value fails at load time, not mid-run."""
+    current = scenario.model_dump(mode="python", exclude={"schedule"})
+    for phase in sorted(scenario.schedule, key=lambda p: p.step):
+        for key, value in phase.set.items():
+            _set_dotted(current, key, value, source)
+        try:
+            schema.Scenario.model_validate(current)
+        except ValidationError as exc:
+            detail = format_validation_error(exc, "", {}).removeprefix(": ")
+            raise ConfigError(f"{source}: schedule (step {phase.step}): {detail}") from None
 
 
 def apply_overrides(scenario: schema.Scenario, overrides: dict[str, Any]) -> schema.Scenario:
@@ -144,7 +159,7 @@ def _check_schedule_keys(schedule: Any, source: str) -> None:
             if key not in schema.PARAMETERS:
                 hint = _suggest(key, list(schema.PARAMETERS))
                 raise ConfigError(f"{source}: schedule: unknown parameter {key!r}{hint}")
-            if key.split(".")[0] not in schema.SECTIONS_CHANGEABLE_MID_RUN:
+            if not schema.changeable_mid_run(key):
                 allowed = ", ".join(schema.SECTIONS_CHANGEABLE_MID_RUN)
                 raise ConfigError(
                     f"{source}: schedule: {key} cannot change mid-run; allowed sections: {allowed}"
@@ -158,20 +173,24 @@ def format_validation_error(exc: ValidationError, source: str, overrides: dict[s
     if isinstance(ctx_error, schema.KeyedError):
         origin = "--set" if ctx_error.key in overrides else source
         return f"{origin}: {ctx_error.key}: {ctx_error}"
-    key = ".".join(str(part) for part in error["loc"])
+    key = _param_key(error["loc"])
     origin = "--set" if key in overrides else source
     if error["type"] == "extra_forbidden":
         hint = _suggest(key, list(schema.PARAMETERS) + list(schema.SECTION_MODELS))
         return f"{origin}: {key}: unknown key{hint}"
-    info = schema.PARAMETERS.get(key) or schema.PARAMETERS.get(_param_prefix(key))
+    info = schema.PARAMETERS.get(key)
     allowed = f"; allowed: {info.allowed()}" if info else ""
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{origin}: {key}: {message} (got {error.get('input')!r}){allowed}"
 
 
-def _param_prefix(key: str) -> str:
-    parts = key.split(".")
-    return ".".join(parts[:2])
+def _param_key(loc: tuple) -> str:
+    """The dotted parameter a pydantic error location points into (drops union-member parts)."""
+    parts = [str(part) for part in loc]
+    for end in range(len(parts), 0, -1):
+        if ".".join(parts[:end]) in schema.PARAMETERS:
+            return ".".join(parts[:end])
+    return ".".join(parts)
 
 
 def _suggest(word: str, candidates: list[str]) -> str:

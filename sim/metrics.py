@@ -82,9 +82,9 @@ class Recorder:
     def frame(self) -> pd.DataFrame:
         """The recorded rows as a DataFrame (``step`` as int)."""
         df = pd.DataFrame(self._data[: self.rows].copy(), columns=self.columns)
-        df["step"] = df["step"].astype(np.int64)
-        df["vision_clusters"] = df["vision_clusters"].astype(np.int64)
-        df["dialogue_pairs"] = df["dialogue_pairs"].astype(np.int64)
+        for column in ("step", "vision_clusters", "dialogue_pairs"):  # counts, when all present
+            if df[column].notna().all():
+                df[column] = df[column].astype(np.int64)
         return df
 
 

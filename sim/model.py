@@ -23,7 +23,8 @@ import pandas as pd
 
 from sim import metrics
 from sim.agents import Actor, initial_state
-from sim.config import Scenario
+from sim.config import Scenario, changeable_mid_run
+from sim.loading import ConfigError
 from sim.mechanisms import decision, dialogue, motivation, progress, pull, push, vision
 from sim.network import build_graph, neighbour_share
 
@@ -53,12 +54,15 @@ class PushPullModel(mesa.Model):
         )
         Actor.create_agents(self, self.state.size, np.arange(self.state.size))
         self._sector_start_visions = self._sector_means(self.state.vision)
-        self._phases = {phase.step: phase.set for phase in scenario.schedule}
+        self._phases: dict[int, dict[str, Any]] = {}
+        for phase in scenario.schedule:  # phases at the same step apply in file order
+            self._phases.setdefault(phase.step, {}).update(phase.set)
         self._cluster_sample = self._draw_cluster_sample()
         self.shared_vision: np.ndarray | None = None
         self.progress_total = 0.0
         self.progress_signal = 0.0
         self.spent = 0.0
+        self.pushing = False
         self.recorder = metrics.Recorder(
             metrics.timeseries_columns(self.sector_names), scenario.steps
         )
@@ -67,7 +71,13 @@ class PushPullModel(mesa.Model):
 
     # -- parameters -------------------------------------------------------------------------
     def set_parameter(self, name: str, value: Any) -> None:
-        """Change one parameter from the next step on (validated; raises ConfigError)."""
+        """Change one parameter from the next step on (validated; raises ConfigError).
+
+        Only dynamic parameters (dialogue, vision, pull, push, motivation, decision) can change;
+        the population, network and metrics are fixed when the model is built.
+        """
+        if not changeable_mid_run(name):
+            raise ConfigError(f"{name}: cannot change mid-run; rebuild the model instead")
         self.params = self.params.with_overrides({name: value})
         self._refresh_derived()
 
@@ -150,7 +160,8 @@ class PushPullModel(mesa.Model):
 
     def _expected_pressure(self) -> np.ndarray:
         q = self.params.push
-        if not self._push_active():
+        self.pushing = self._push_active()  # decided once per step: pressure, enforcement, record
+        if not self.pushing:
             return np.zeros(self.state.size)
         return push.expected_pressure(
             self.under_authority,
@@ -181,7 +192,7 @@ class PushPullModel(mesa.Model):
 
     def _enforce(self, acting: np.ndarray) -> float:
         q = self.params.push
-        if not self._push_active():
+        if not self.pushing:
             return 0.0
         outcome = push.enforce(
             self.under_authority,
@@ -257,7 +268,7 @@ class PushPullModel(mesa.Model):
             "progress_rate": made,
             "incentive_spend": spend,
             "budget_left": math.inf if budget is None else max(budget - self.spent, 0.0),
-            "incentive_active": float(self._push_active()),
+            "incentive_active": float(self.pushing),
             "dialogue_pairs": pairs,
             "vision_dispersion": metrics.vision_dispersion(sample),
             "vision_clusters": metrics.count_clusters(sample, self.params.metrics.cluster_distance),

@@ -93,11 +93,6 @@ def test_allowed_describes_numeric_ranges() -> None:
     assert PARAMETERS["name"].allowed() == "str"
 
 
-@pytest.mark.xfail(
-    reason="sim/config.py _describe reads ge/gt/le but not lt: pull.social_threshold (lt=1) "
-    "gets high=None, so `pushpull params` shows 'float from 0 to inf'",
-    strict=True,
-)
 def test_numeric_parameters_have_an_upper_bound_except_the_budget() -> None:
     # An upper bound given with ``lt`` (pull.social_threshold) must show up in ParamInfo too:
     # the CLI's "allowed" text, the experiment engine and the docs all read it from there.
@@ -109,11 +104,6 @@ def test_numeric_parameters_have_an_upper_bound_except_the_budget() -> None:
     assert missing == []
 
 
-@pytest.mark.xfail(
-    reason="sim/config.py _describe reads ge/gt/le but not lt: pull.social_threshold (lt=1) "
-    "gets high=None, so `pushpull params` shows 'float from 0 to inf'",
-    strict=True,
-)
 def test_social_threshold_range_in_parameters() -> None:
     info = PARAMETERS["pull.social_threshold"]
     assert info.low == 0.0
@@ -181,11 +171,6 @@ def test_config_reexports_the_loading_api() -> None:
     assert config.ConfigError is ConfigError
 
 
-@pytest.mark.xfail(
-    reason="circular import: sim.loading imports sim.config, whose last lines import "
-    "ConfigError from the half-initialised sim.loading (sim/config.py bottom)",
-    strict=True,
-)
 def test_loading_module_imports_on_its_own() -> None:
     # ``import sim.loading`` as the first import of a process must work (sim.config re-exports
     # names from sim.loading, which itself imports sim.config).

@@ -287,3 +287,17 @@ def test_unknown_keys_always_raise(word: str, section: str | None, value: int) -
     data: dict[str, Any] = {word: value} if section is None else {section: {word: value}}
     with pytest.raises(ConfigError, match="unknown key"):
         build_scenario(data, "file.toml", {})
+
+
+@pytest.mark.parametrize(
+    "change", ["'push.incentive' = 9.0", "'vision.mode' = 'shared'", "'push.convener' = 'banks'"]
+)
+def test_schedule_values_are_validated_when_loading(tmp_path: Path, change: str) -> None:
+    text = f"steps = 20\n[[schedule]]\nstep = 5\nset = {{ {change} }}\n"
+    message = error_of(write(tmp_path, text))
+    assert change.split("'")[1] in message  # names the key
+
+
+def test_wrong_type_for_reach_is_attributed_to_the_override() -> None:
+    message = error_of(None, {"push.reach": 5})
+    assert message.startswith("--set: push.reach:")

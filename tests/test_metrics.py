@@ -37,7 +37,7 @@ REQUIRED_COLUMNS = {
 def test_timeseries_columns() -> None:
     columns = timeseries_columns(["a", "b"])
     assert columns[:4] == ["step", "participation", "participation_a", "participation_b"]
-    assert REQUIRED_COLUMNS <= set(columns)
+    assert set(columns) >= REQUIRED_COLUMNS
     assert set(columns) == {"step", "participation_a", "participation_b", *BASE_COLUMNS}
     assert len(columns) == len(set(columns))
 
@@ -167,16 +167,16 @@ def test_sector_balance_falls_with_inequality() -> None:
     equal = frame([0.5] * n, sectors={"a": [0.5] * n, "b": [0.5] * n})
     uneven = frame([0.5] * n, sectors={"a": [0.9] * n, "b": [0.1] * n})
     one = frame([0.5] * n, sectors={"a": [1.0] * n, "b": [0.0] * n})
-    balances = [summarize(ts, Scenario(steps=n), 0.0)["sector_balance"] for ts in (equal, uneven, one)]
+    balances = [
+        summarize(ts, Scenario(steps=n), 0.0)["sector_balance"] for ts in (equal, uneven, one)
+    ]
     assert balances[0] == pytest.approx(1.0)
     assert balances[0] > balances[1] > balances[2]
     assert balances[2] == pytest.approx(0.5)  # Gini of (1, 0) is 1/2
 
 
 def test_retention_compares_after_with_before_the_last_change() -> None:
-    scenario = Scenario(
-        steps=10, schedule=[{"step": 7, "set": {"push.incentive": 0.0}}]
-    )
+    scenario = Scenario(steps=10, schedule=[{"step": 7, "set": {"push.incentive": 0.0}}])
     part = [0.1, 0.2, 0.3, 0.4, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2]
     summary = summarize(frame(part), scenario, 0.0)
     # window: ceil(0.2 * 10) = 2 steps before step 7 (steps 5, 6); after: last 2 steps

@@ -96,21 +96,7 @@ def compare_scenarios(
     runs = pd.read_parquet(out_dir / store.RUNS_FILE)
     metrics = [m for m in (store.read_manifest(out_dir) or {}).get("metrics", []) if m in runs]
     summary = stats.summarize(runs, metrics)
-    marks = sorted({p.step for cfg in plan.configs.values() for p in cfg.schedule})
-    written = []
-    ts_path = out_dir / store.TIMESERIES_FILE
-    if ts_path.exists():
-        bands = stats.series_bands(ts_path, runs[runs["status"] == "ok"], ["participation"])
-        written.append(
-            figures.timeseries_figure(
-                bands,
-                "participation",
-                out_dir / "participation.png",
-                order=list(plan.configs),
-                title="Share of actors taking part (mean and 95% CI)",
-                marks=marks,
-            )
-        )
+    written = _participation_figure(plan, out_dir, runs)
     path = out_dir / "report.md"
     path.write_text(
         plain_report(summary, list(plan.configs), replications, written), encoding="utf-8"
@@ -118,6 +104,23 @@ def compare_scenarios(
     written.append(path)
     failed = int((runs["status"] != "ok").sum()) + report.lost
     return CompareResult(rich_table(summary), written, failed)
+
+
+def _participation_figure(plan: Any, out_dir: Path, runs: pd.DataFrame) -> list[Path]:
+    ts_path = out_dir / store.TIMESERIES_FILE
+    if not ts_path.exists():
+        return []
+    bands = stats.series_bands(ts_path, runs[runs["status"] == "ok"], ["participation"])
+    marks = sorted({p.step for cfg in plan.configs.values() for p in cfg.schedule})
+    path = figures.timeseries_figure(
+        bands,
+        "participation",
+        out_dir / "participation.png",
+        order=list(plan.configs),
+        title="Share of actors taking part (mean and 95% CI)",
+        marks=marks,
+    )
+    return [path]
 
 
 def rich_table(summary: pd.DataFrame) -> Table:

@@ -106,9 +106,13 @@ def _timeseries_figures(
         return []
     ok_runs = runs[runs["status"] == "ok"]
     bands = stats.series_bands(ts_path, ok_runs, columns)
-    order = list(manifest.get("variants", {}))
+    variants = manifest.get("variants", {})
+    # Policy changes (e.g. incentives withdrawn) are marked: they explain jumps in the curves.
+    marks = sorted({p["step"] for cfg in variants.values() for p in cfg.get("schedule") or []})
     return [
-        figures.timeseries_figure(bands, c, fig_dir / f"timeseries_{c}.png", order=order)
+        figures.timeseries_figure(
+            bands, c, fig_dir / f"timeseries_{c}.png", order=list(variants), marks=marks
+        )
         for c in columns
         if (bands["column"] == c).any()
     ]
@@ -152,9 +156,8 @@ def _summary_md(
         "",
         f"- runs: {len(runs)} of {counts.get('planned', len(runs))} planned; "
         f"{len(runs) - len(failed)} ok, {len(failed)} failed",
-        f"- design: {design.get('kind', 'none')} over {', '.join(design.get('names', [])) or '-'}"
-        f" ({len(design.get('points', []))} points), "
-        f"{manifest.get('experiment', {}).get('replications', '?')} replications",
+        f"- design: {_describe_design(design)}, "
+        f"{manifest.get('experiment', {}).get('replications', '?')} replications per point",
         f"- master seed: {manifest.get('master_seed')}; package {manifest.get('package_version')}"
         f", commit {manifest.get('git_commit') or 'unknown'}",
         "",
@@ -165,22 +168,8 @@ def _summary_md(
         markdown_table(metric_table(summary)) if not summary.empty else "_no successful runs_",
         "",
     ]
-    if not indices.empty:
-        top = indices[indices["index"].isin(["ST", "mu_star"])]
-        top = top.sort_values("value", ascending=False).groupby(["variant", "metric"]).head(1)
-        lines += [
-            "## Most influential parameter per metric",
-            "",
-            markdown_table(
-                top.set_index("metric")[["variant", "parameter", "index", "value"]].map(
-                    lambda v: f"{v:.3g}" if isinstance(v, float) else v
-                )
-            ),
-            "",
-            "All indices: `sensitivity.csv`.",
-            "",
-        ]
-    lines += [f"- note: {n}" for n in notes]
+    lines += _influence_lines(indices)
+    lines += [f"- note: {n}" for n in notes] + ([""] if notes else [])
     if len(failed):
         lines += ["## Failed runs", ""]
         lines += [
@@ -194,3 +183,28 @@ def _summary_md(
         if p.suffix == ".png"
     ]
     return "\n".join(lines) + "\n"
+
+
+def _influence_lines(indices: pd.DataFrame) -> list[str]:
+    """The most influential parameter (largest ST or mu_star) per variant and metric."""
+    if indices.empty:
+        return []
+    top = indices[indices["index"].isin(["ST", "mu_star"])]
+    top = top.sort_values("value", ascending=False).groupby(["variant", "metric"]).head(1)
+    table = top.set_index("metric")[["variant", "parameter", "index", "value"]]
+    table = table.map(lambda v: f"{v:.3g}" if isinstance(v, float) else v)
+    return [
+        "## Most influential parameter per metric",
+        "",
+        markdown_table(table),
+        "",
+        "All indices: `sensitivity.csv`.",
+        "",
+    ]
+
+
+def _describe_design(design: dict) -> str:
+    if design.get("kind", "none") == "none":
+        return "no sweep (variants only)"
+    names = ", ".join(design.get("names", []))
+    return f"{design['kind']} over {names} ({len(design.get('points', []))} points)"

@@ -38,49 +38,34 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Local worker processes [default: all cores]."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler address, e.g. tcp://host:8786; runs the sweep there."),
+]
+OutOpt = Annotated[Path | None, typer.Option(help="Results directory [default: results/<name>].")]
+ResumeOpt = Annotated[
+    bool, typer.Option("--resume/--fresh", help="Resume an interrupted sweep, or start over.")
+]
+BatchOpt = Annotated[int | None, typer.Option(min=1, help="Runs per task [default: auto].")]
+
+
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).")],
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-w", min=1, help="Local worker processes [default: all cores]."),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="Dask scheduler address, e.g. tcp://host:8786; runs the sweep on that cluster."
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Results directory [default: results/<name>].")
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume/--fresh", help="Resume an interrupted sweep, or start over.")
-    ] = True,
-    batch_size: Annotated[
-        int | None, typer.Option(min=1, help="Runs per task [default: auto].")
-    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    out: OutOpt = None,
+    resume: ResumeOpt = True,
+    batch_size: BatchOpt = None,
 ) -> None:
     """Run every run of an experiment, in parallel, resumably; results go to parquet."""
     from sim.config import ConfigError
-    from sim.experiment.plan import make_plan
-    from sim.experiment.runner import run_plan
-    from sim.experiment.spec import load_experiment
 
     try:
-        spec, text = load_experiment(experiment)
-        plan = make_plan(spec, str(experiment), text)
-        out_dir = out or RESULTS_ROOT / spec.name
-        with _progress_bar(spec.name) as (on_start, on_batch):
-            report = run_plan(
-                plan,
-                out_dir,
-                workers=workers,
-                scheduler=scheduler,
-                fresh=not resume,
-                batch_size=batch_size,
-                progress=on_batch,
-                on_start=on_start,
-            )
+        report = _run_sweep(experiment, out, workers, scheduler, not resume, batch_size)
     except (ExperimentError, ConfigError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -89,6 +74,33 @@ def sweep(
     _print_report(report)
     if report.failed or report.lost or _failed_in_dir(report.out_dir):
         raise typer.Exit(EXIT_RUNS_FAILED)
+
+
+def _run_sweep(
+    experiment: Path,
+    out: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    fresh: bool,
+    batch_size: int | None,
+):
+    from sim.experiment.plan import make_plan
+    from sim.experiment.runner import run_plan
+    from sim.experiment.spec import load_experiment
+
+    spec, text = load_experiment(experiment)
+    plan = make_plan(spec, str(experiment), text)
+    with _progress_bar(spec.name) as (on_start, on_batch):
+        return run_plan(
+            plan,
+            out or RESULTS_ROOT / spec.name,
+            workers=workers,
+            scheduler=scheduler,
+            fresh=fresh,
+            batch_size=batch_size,
+            progress=on_batch,
+            on_start=on_start,
+        )
 
 
 class _progress_bar:  # noqa: N801 - used as a context manager like a function
@@ -171,7 +183,7 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="Output directory [default: results/compare-...].")
     ] = None,
-    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1)] = None,
+    workers: WorkersOpt = None,
     seed: Annotated[int, typer.Option(min=0, help="Master seed.")] = 1,
     set_: Annotated[
         list[str] | None,

@@ -23,6 +23,9 @@ from sim.experiment.worker import Batch, RunFn, Task, run_batch
 
 #: Upper bound on runs per batch: a batch is also the unit of persistence.
 MAX_BATCH = 16
+#: Error messages kept for the final report (all are in runs.parquet).
+MAX_ERRORS = 100
+DIED = "a worker process died (killed, or out of memory?)"
 
 
 @dataclass
@@ -213,20 +216,21 @@ def run_plan(
         store.write_json_atomic(manifest, out_dir / store.MANIFEST_FILE)
         if on_start:
             on_start(len(todo), report.skipped)
-        size = guided_batch_size(nworkers, batch_size)
-        batches = make_batches(plan, schema, todo, size, run_fn)
-        if client is not None:
-            outcomes = executors.iter_dask(run_batch, batches, client)
-        elif nworkers == 1:
-            outcomes = executors.iter_serial(run_batch, batches)
-        else:
-            outcomes = executors.iter_processes(run_batch, batches, nworkers)
-        _consume(outcomes, parts, report, progress)
+        batches = make_batches(plan, schema, todo, guided_batch_size(nworkers, batch_size), run_fn)
+        _consume(_outcomes(batches, client, nworkers), parts, report, progress)
     finally:
         if client is not None:
             client.close()
     _finish(parts, schema, manifest, report)
     return report
+
+
+def _outcomes(batches: Iterator[Batch], client: Any, workers: int) -> Iterator:
+    if client is not None:
+        return executors.iter_dask(run_batch, batches, client)
+    if workers == 1:
+        return executors.iter_serial(run_batch, batches)
+    return executors.iter_processes(run_batch, batches, workers)
 
 
 def _consume(
@@ -238,10 +242,13 @@ def _consume(
             if isinstance(result, BaseException):
                 # Nothing is stored for a lost batch, so a resume runs it again.
                 report.lost += n
-                report.errors.append(
-                    f"runs {batch.tasks[0].run_id}-{batch.tasks[-1].run_id} "
-                    f"lost: {type(result).__name__}: {result}"
+                first, last = batch.tasks[0].run_id, batch.tasks[-1].run_id
+                cause = (
+                    DIED
+                    if isinstance(result, BrokenProcessPool)
+                    else f"{type(result).__name__}: {result}"
                 )
+                _note(report, f"runs {first}-{last} lost: {cause}; rerun the command to retry them")
                 failed = n
             else:
                 runs, timeseries = result
@@ -250,13 +257,21 @@ def _consume(
                 report.failed += failed
                 report.ok += n - failed
                 bad = runs.loc[runs["status"] != "ok", ["run_id", "error"]]
-                report.errors += [f"run {r}: {e}" for r, e in bad.itertuples(index=False)]
+                for run_id, error in bad.itertuples(index=False):
+                    _note(report, f"run {run_id}: {error}")
             if progress:
                 progress(n, failed)
-    except BrokenProcessPool as exc:
-        raise ExperimentError(
-            f"a worker process died ({exc}); rerun the command to resume"
-        ) from None
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): the pool cannot go on. What finished is
+        # saved; the remaining runs are left for a resume.
+        report.lost = max(report.lost, 1)
+        _note(report, f"{DIED}; rerun the command to resume the remaining runs")
+
+
+def _note(report: SweepReport, message: str) -> None:
+    # Bounded: a sweep where every run fails must not hold every message in memory.
+    if len(report.errors) < MAX_ERRORS:
+        report.errors.append(message)
 
 
 def _finish(parts: store.PartStore, schema: Schema, manifest: dict, report: SweepReport) -> None:

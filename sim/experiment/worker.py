@@ -100,21 +100,26 @@ def _run_one(batch: Batch, task: Task) -> tuple[dict[str, Any], pd.DataFrame | N
 
 
 def _keep(ts: pd.DataFrame, run_id: int, batch: Batch) -> pd.DataFrame:
-    steps = ts["step"].to_numpy() if "step" in ts else np.arange(len(ts))
+    steps = ts["step"].to_numpy() if "step" in ts else np.arange(1, len(ts) + 1)
     keep = steps % batch.every == 0
-    out = pd.DataFrame({"run_id": np.full(int(keep.sum()), run_id, dtype="int64")})
-    out["step"] = steps[keep].astype("int64")
-    for column, numeric in zip(batch.columns, batch.numeric, strict=True):
-        if column in ts:
-            values = ts[column].to_numpy()[keep]
-        else:  # e.g. a sector column of another variant's scenario
-            values = np.full(len(out), np.nan if numeric else None, dtype=object)
-        out[column] = (
-            pd.to_numeric(values, errors="coerce").astype("float64")
-            if numeric
-            else (pd.Series(values, dtype="string").array)
-        )
-    return out
+    n = int(keep.sum())
+    # Columns are collected as arrays and the frame built once: inserting columns one by
+    # one into a DataFrame costs more than the bookkeeping of a short run.
+    data: dict[str, Any] = {
+        "run_id": np.full(n, run_id, dtype="int64"),
+        "step": steps[keep].astype("int64"),
+    }
+    numeric = [c for c, num in zip(batch.columns, batch.numeric, strict=True) if num and c in ts]
+    block = ts[numeric].to_numpy(dtype="float64", na_value=np.nan)[keep]
+    found = dict(zip(numeric, block.T, strict=True))
+    for column, is_numeric in zip(batch.columns, batch.numeric, strict=True):
+        if column in found:
+            data[column] = found[column]
+        elif column not in ts:  # e.g. a sector column of another variant's scenario
+            data[column] = np.full(n, np.nan) if is_numeric else pd.array([None] * n, "string")
+        else:
+            data[column] = pd.array(ts[column].to_numpy()[keep], dtype="string")
+    return pd.DataFrame(data)
 
 
 def _runs_frame(rows: list[dict[str, Any]], batch: Batch) -> pd.DataFrame:

@@ -79,7 +79,10 @@ class _Blitter:
             self._key = key
         self.canvas.restore_region(self._background)
         for artist in self.animated:
-            artist.axes.draw_artist(artist) if artist.axes else self.figure.draw_artist(artist)
+            if artist.axes is not None:
+                artist.axes.draw_artist(artist)
+            else:
+                self.figure.draw_artist(artist)
         buffer = io.BytesIO()
         # Fast compression: these PNGs live for one frame; size matters less than time.
         Image.frombuffer(

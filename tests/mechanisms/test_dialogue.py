@@ -31,7 +31,9 @@ def test_owa_weights_at_the_anchors() -> None:
     assert owa_weights(4, 1.0).tolist() == [0.0, 0.0, 0.0, 1.0]
 
 
-DIFFS = arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 8)), elements=st.floats(0, 1))
+DIFFS = arrays(
+    np.float64, st.tuples(st.integers(1, 30), st.integers(1, 8)), elements=st.floats(0, 1)
+)
 
 
 @settings(max_examples=100, deadline=None)
@@ -60,7 +62,9 @@ def pair_graph():
 def test_pair_moves_toward_each_other_by_mu() -> None:
     vision = np.array([[0.2, 0.5], [0.3, 0.5]])
     # rate 1: both speak and each picks the other, so each moves 2 * mu of the gap
-    moved, pairs = dialogue_step(vision, pair_graph(), 1.0, 0.5, 0.25, 0.5, np.random.default_rng(1))
+    moved, pairs = dialogue_step(
+        vision, pair_graph(), 1.0, 0.5, 0.25, 0.5, np.random.default_rng(1)
+    )
     assert pairs == 2
     assert np.allclose(moved, [[0.25, 0.5], [0.25, 0.5]])
     assert np.allclose(moved.mean(axis=0), vision.mean(axis=0))  # the pair's mean is kept

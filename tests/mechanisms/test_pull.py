@@ -59,7 +59,9 @@ def test_higher_clarity_more_pull(c1: float, c2: float) -> None:
 
 def test_ownership_weight() -> None:
     # w = 0: ownership does not matter; w = 1: a vision one does not own does not pull
-    assert np.allclose(pull(weight=0.0, ownership=np.zeros(N)), pull(weight=0.0, ownership=np.ones(N)))
+    assert np.allclose(
+        pull(weight=0.0, ownership=np.zeros(N)), pull(weight=0.0, ownership=np.ones(N))
+    )
     none_owned = pull(weight=1.0, ownership=np.zeros(N), social=0.0, feedback=0.0)
     assert np.all(none_owned == 0.0)
     assert np.all(pull(weight=0.5, ownership=np.ones(N)) > pull(weight=0.5, ownership=np.zeros(N)))

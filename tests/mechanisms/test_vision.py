@@ -45,7 +45,9 @@ def test_the_powerful_are_heard_first() -> None:
 def test_equal_voice_hears_a_fair_sample() -> None:
     voice = np.ones(1000)
     rng = np.random.default_rng(2)
-    counts = sum(heard_actors("co_created", voice, np.zeros(1000, bool), 0.5, rng) for _ in range(40))
+    counts = sum(
+        heard_actors("co_created", voice, np.zeros(1000, bool), 0.5, rng) for _ in range(40)
+    )
     # every actor heard about half the time; no actor always or never
     assert counts.min() > 5 and counts.max() < 35
 
@@ -58,9 +60,7 @@ def test_co_created_vision_is_the_voice_weighted_mean_of_the_heard() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(
-    st.floats(0, 1), st.floats(0, 1), st.floats(0, 1), st.booleans(), st.integers(0, 1000)
-)
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1), st.booleans(), st.integers(0, 1000))
 def test_ownership_stays_in_unit_interval(start, rate, decay, revision, seed) -> None:
     rng = np.random.default_rng(seed)
     ownership = np.full(50, start)

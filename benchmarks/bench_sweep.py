@@ -4,17 +4,31 @@ Usage::
 
     python benchmarks/bench_sweep.py [--runs 200] [--scenario baseline] [--workers 1 2]
 
-Prints runs per second at each worker count, the speed-up over one worker, and the
-executor's overhead per run: the wall time a sweep spends beyond the bare model runs
-(planning, preflight, seeding, result tables, parquet parts, consolidation, manifest).
+For each worker count it prints the sweep's wall time, runs per second and speed-up over
+the first worker count, and the executor's overhead per run: the time a sweep spends
+beyond the model runs themselves (planning, preflight, seeding, configs, result tables,
+parquet parts, consolidation, manifest, and for local processes the hand-offs).
+
+Overheads are measured within the same sweep, so they hold even on a busy machine:
+
+- one worker (in this process): sweep CPU time minus the CPU time spent inside
+  ``run_scenario``, per run;
+- several workers: ``wall x workers`` minus the time the workers spent on runs (the
+  ``duration`` column of runs.parquet), per run - idle workers included.
+
+Wall-clock throughput and speed-up need an otherwise idle machine; the load average is
+printed next to them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 from sim.config import load_scenario
 from sim.experiment.plan import make_plan
@@ -22,9 +36,19 @@ from sim.experiment.runner import run_plan
 from sim.experiment.spec import parse_experiment
 from sim.run import run_scenario
 
+_MODEL_CPU = [0.0]
 
-def bare_seconds(scenario: str, runs: int) -> float:
-    """Mean wall time of one bare ``run_scenario`` call (after one warm-up run)."""
+
+def timed_run(cfg):
+    """``execute_run`` that also adds up the CPU time spent inside the model."""
+    start = time.process_time()
+    result = run_scenario(cfg, progress=False)
+    _MODEL_CPU[0] += time.process_time() - start
+    return result.summary, result.timeseries
+
+
+def bare_run(scenario: str, runs: int) -> float:
+    """Mean wall seconds of one bare ``run_scenario`` call (after a warm-up run)."""
     cfg = load_scenario(scenario)
     run_scenario(cfg.with_overrides({"seed": 10_000}))
     start = time.perf_counter()
@@ -33,41 +57,52 @@ def bare_seconds(scenario: str, runs: int) -> float:
     return (time.perf_counter() - start) / runs
 
 
-def sweep_seconds(scenario: str, runs: int, workers: int, out: Path) -> float:
-    """Wall time of a whole sweep of ``runs`` replications, from plan to manifest."""
+def sweep(scenario: str, runs: int, workers: int, out: Path) -> dict[str, float]:
+    """Run a sweep of ``runs`` replications; returns its timings."""
     exp = parse_experiment(
         {"name": "bench", "base": scenario, "seed": 1, "replications": runs}, "bench"
     )
-    start = time.perf_counter()
-    report = run_plan(make_plan(exp, "bench"), out, workers=workers, fresh=True)
-    elapsed = time.perf_counter() - start
+    plan = make_plan(exp, "bench")
+    _MODEL_CPU[0] = 0.0
+    wall, cpu = time.perf_counter(), time.process_time()
+    run_fn = timed_run if workers == 1 else None
+    report = run_plan(plan, out, workers=workers, fresh=True, run_fn=run_fn)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     assert report.ok == runs, report.errors[:3]
-    return elapsed
+    busy = float(pd.read_parquet(out / "runs.parquet", columns=["duration"])["duration"].sum())
+    return {"wall": wall, "cpu": cpu, "model_cpu": _MODEL_CPU[0], "busy": busy}
+
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--scenario", default="baseline")
-    parser.add_argument("--bare-runs", type=int, default=30)
+    parser.add_argument("--bare-runs", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
 
-    bare = bare_seconds(args.scenario, args.bare_runs)
-    print(f"bare model run ({args.scenario}): {bare * 1000:.1f} ms")
-    timings = {}
+    bare = bare_run(args.scenario, args.bare_runs)
+    print(f"bare run ({args.scenario}): {bare * 1e3:.1f} ms  [{load()}]")
+    first = None
     with tempfile.TemporaryDirectory() as tmp:
         for workers in args.workers:
-            timings[workers] = sweep_seconds(args.scenario, args.runs, workers, Path(tmp) / "r")
-    base = timings[args.workers[0]]
-    for workers, seconds in timings.items():
-        ideal = args.runs * bare / workers
-        overhead = (seconds - ideal) * workers / args.runs
-        print(
-            f"{workers} worker(s): {seconds:6.1f} s  {args.runs / seconds:6.2f} runs/s  "
-            f"speed-up x{base / seconds:.2f}  overhead/run {overhead * 1000:6.1f} ms "
-            f"({100 * overhead / bare:.1f}% of a bare run)"
-        )
+            t = sweep(args.scenario, args.runs, workers, Path(tmp) / "r")
+            first = first or t["wall"]
+            if workers == 1:
+                overhead = (t["cpu"] - t["model_cpu"]) / args.runs
+                how = "CPU beyond the model"
+            else:
+                overhead = (t["wall"] * workers - t["busy"]) / args.runs
+                how = "worker time not running"
+            print(
+                f"{workers} worker(s): {t['wall']:6.1f} s  {args.runs / t['wall']:5.2f} runs/s  "
+                f"speed-up x{first / t['wall']:.2f}  overhead/run {overhead * 1e3:5.1f} ms "
+                f"= {100 * overhead / bare:.1f}% of a bare run ({how})  [{load()}]"
+            )
 
 
 if __name__ == "__main__":

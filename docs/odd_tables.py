@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import (
-    DEFAULT_SECTORS,
     PARAMETERS,
     SECTION_MODELS,
     SECTIONS_CHANGEABLE_MID_RUN,
@@ -42,7 +41,7 @@ READ_BY: dict[str, str] = {
     "population.vision_spread": "5 initialization (organisation and individual visions)",
     "population.champions": "5 initialization; 7.6 motivation (champions fixed at 1)",
     "population.voice_inequality": "5 initialization; 7.3 shared vision (co-creation weights)",
-    "population.incentive_sensitivity": "5 initialization; 7.4 push (e_i)",
+    "population.incentive_sensitivity": "5 initialization; 7.4 push (κ_i)",
     "network.kind": "7.1 network",
     "network.mean_degree": "7.1 network",
     "network.cross_sector_share": "7.1 network",
@@ -95,13 +94,13 @@ COLUMNS: dict[str, str] = {
     "extrinsic_pressure": "Mean expected extrinsic pressure X_i (0 while push is inactive).",
     "pull": "Mean pull P_i.",
     "habit": "Mean habit h_i after this step's update.",
-    "alignment": "Mean alignment a_i with the shared vision S; with `vision.mode = none`, with "
-    "the population's mean vision.",
+    "alignment": "Mean alignment a_i with the shared vision S; when there is no shared vision "
+    "(`vision.mode = none`), with the population's mean vision.",
     "ownership": "Mean ownership o_i of the shared vision.",
     "cant_not": "Share of actors who would act with probability >= 0.9 with every incentive "
-    "removed: sigma((q_i + w_h h_i - e_i) / T) >= 0.9.",
-    "progress": "Cumulative collective progress sum_t p_t.",
-    "progress_rate": "Progress made this step, p_t = (1/N) sum_i A_i a_i (in [0, 1]).",
+    "removed: σ((q_i + w_h h_i - e_i) / T) >= 0.9.",
+    "progress": "Cumulative collective progress Σ_t p_t.",
+    "progress_rate": "Progress made this step, p_t = (1/N) Σ_i A_i a_i (in [0, 1]).",
     "incentive_spend": "Rewards paid plus monitoring costs this step.",
     "budget_left": "max(budget - total spend so far, 0); `inf` when `push.budget` is unset.",
     "incentive_active": "1 if push is active after this step's spending (incentive > 0 and budget "
@@ -266,8 +265,6 @@ def main(argv: list[str]) -> int:
         print(f"<!-- BEGIN {name} -->\n{build()}\n<!-- END {name} -->\n")
     return 0
 
-
-assert set(DEFAULT_SECTORS)  # the default sectors name the participation_<sector> examples
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -6,6 +6,7 @@ from sim.experiment.commands import register
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="pushpull experiments: sweep, analyze, compare.",
 )

@@ -90,7 +90,16 @@ def _run_sweep(
 
     spec, text = load_experiment(experiment)
     plan = make_plan(spec, str(experiment), text)
-    with _progress_bar(spec.name) as (on_start, on_batch):
+    from sim.experiment.executors import default_workers
+
+    local = f"{workers or default_workers()} local worker process(es)"
+    where = f"the Dask cluster at {scheduler}" if scheduler else local
+    headline = (
+        f"{spec.name}: {len(plan.tasks)} runs = {len(plan.configs)} variant(s) x "
+        f"{len(plan.design.points)} design point(s) x {spec.replications} replication(s), "
+        f"on {where}"
+    )
+    with _progress_bar(spec.name, headline) as (on_start, on_batch):
         return run_plan(
             plan,
             out or RESULTS_ROOT / spec.name,
@@ -104,9 +113,13 @@ def _run_sweep(
 
 
 class _progress_bar:  # noqa: N801 - used as a context manager like a function
-    """A rich progress bar showing runs done, failures and the time remaining."""
+    """A rich progress bar showing runs done, failures and the time remaining.
 
-    def __init__(self, name: str) -> None:
+    It appears only once the runs start, so bad input found before (by the preflight)
+    still gives nothing but its one error line.
+    """
+
+    def __init__(self, name: str, headline: str = "") -> None:
         self.progress = Progress(
             TextColumn(f"[bold]{name}"),
             BarColumn(),
@@ -117,22 +130,30 @@ class _progress_bar:  # noqa: N801 - used as a context manager like a function
             TimeRemainingColumn(),
             console=err_console,
         )
+        self.headline = headline
         self.task = None
         self.failed = 0
 
     def __enter__(self):
-        self.progress.start()
         return self.on_start, self.on_batch
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.task is not None:
+            self.progress.stop()
 
     def on_start(self, todo: int, done: int) -> None:
-        self.task = self.progress.add_task("runs", total=todo, failed=0)
+        if self.headline:
+            err_console.print(self.headline, markup=False, soft_wrap=True)
         if done:
-            self.progress.console.print(f"resuming: {done} runs already done, {todo} to go")
+            err_console.print(f"resuming: {done} runs already done, {todo} to go")
+        if not todo:
+            return
+        self.progress.start()
+        self.task = self.progress.add_task("runs", total=todo, failed=0)
 
     def on_batch(self, runs: int, failed: int) -> None:
+        if self.task is None:
+            return
         self.failed += failed
         self.progress.update(self.task, advance=runs, failed=self.failed)
 
@@ -147,12 +168,15 @@ def _print_report(report) -> None:
         + (f", {report.lost} lost (rerun to retry)" if report.lost else "")
         + f" -> {report.out_dir}",
         markup=False,
+        soft_wrap=True,
     )
     for line in report.errors[:5]:
-        err_console.print(f"  {line}", markup=False)
+        err_console.print(f"  {line}", markup=False, soft_wrap=True)
     if len(report.errors) > 5:
         err_console.print(
-            f"  ... and {len(report.errors) - 5} more (see runs.parquet)", markup=False
+            f"  ... and {len(report.errors) - 5} more (see runs.parquet)",
+            markup=False,
+            soft_wrap=True,
         )
 
 

@@ -19,6 +19,8 @@ Outcome = tuple[Any, Any]  # (batch, result) or (batch, BaseException)
 #: Batches queued per worker: enough to keep workers busy between hand-offs, few enough
 #: that pending results never pile up.
 INFLIGHT_PER_WORKER = 2
+#: Imported once by the fork server; every local worker starts with them loaded.
+PRELOAD = ["sim.experiment.worker", "sim.run"]
 
 
 def default_workers() -> int:
@@ -38,6 +40,23 @@ def iter_serial(fn: Callable, batches: Iterable) -> Iterator[Outcome]:
             yield batch, exc
 
 
+def _forkserver() -> multiprocessing.context.BaseContext:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def warm_up_processes() -> None:
+    """Start the fork server now, so it imports the model while the caller does other work.
+
+    Worker processes are forked from it later and start with the model already imported.
+    """
+    _forkserver()
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
 def iter_processes(fn: Callable, batches: Iterable, workers: int) -> Iterator[Outcome]:
     """Run batches on ``workers`` local processes.
 
@@ -45,9 +64,7 @@ def iter_processes(fn: Callable, batches: Iterable, workers: int) -> Iterator[Ou
     unsafe once it runs threads (the progress display does), and spawning fresh
     interpreters would re-import the model for every worker.
     """
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.experiment.worker", "sim.run"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_forkserver())
     try:
         yield from _bounded(pool.submit, fn, batches, workers * INFLIGHT_PER_WORKER)
     finally:

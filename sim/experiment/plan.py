@@ -89,7 +89,7 @@ def _variant_configs(experiment: Experiment, fixed: dict[str, Any], source: str)
             try:
                 configs[name] = load_scenario(base, overrides=values)
             except ConfigError as exc:
-                raise ExperimentError(f"{place}: {exc}") from None
+                raise ExperimentError(f"{place}: {_core_message(exc)}") from None
     return configs
 
 
@@ -113,7 +113,7 @@ def _design(experiment: Experiment, configs: dict[str, Scenario], source: str) -
                 try:
                     cfg.with_overrides({name: value})
                 except ConfigError as exc:
-                    message = str(exc).removeprefix("overrides: ")
+                    message = _core_message(exc)
                     raise ExperimentError(f"{where}: {name!r} = {value!r}: {message}") from None
     kinds = {name: PARAMETERS[name].kind for name in sweep.parameters}
     try:
@@ -146,3 +146,9 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
+
+
+def _core_message(exc: ConfigError) -> str:
+    # The core labels override errors with its CLI's option name; here the location is
+    # already given by the experiment file and key.
+    return str(exc).removeprefix("overrides: ").removeprefix("--set: ")

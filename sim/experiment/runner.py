@@ -201,6 +201,8 @@ def run_plan(
     Raises:
         ExperimentError: bad input or a results directory of another experiment.
     """
+    if not scheduler and (workers or executors.default_workers()) > 1:
+        executors.warm_up_processes()  # overlaps the workers' imports with the preflight
     schema = preflight(plan, run_fn)
     client = executors.connect_dask(scheduler) if scheduler else None
     try:

@@ -156,5 +156,7 @@ def _scalar(value: Any) -> Any:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    # "--set: " is how the core labels override errors; in a run it means the design point.
+    message = str(exc).removeprefix("--set: ")
+    text = " ".join(f"{type(exc).__name__}: {message}".split())
     return text[:ERROR_LIMIT]

@@ -27,6 +27,7 @@ from sim.viz.explorer import LEVERS, ExplorerSession, Lever
 from sim.viz.figures import NetworkFigure, TimeSeriesFigure
 
 TITLE = "pushpull explorer"
+MIN_DELAY_MS = 20
 
 
 def _new_session() -> ExplorerSession:
@@ -139,7 +140,7 @@ def Sidebar(
 @solara.component
 def Figures(session: ExplorerSession, version: solara.Reactive[int]) -> None:
     """Status line, network and time series of the current model, redrawn each version."""
-    version.get()
+    drawn = version.get()
     model = session.model
     # Figures are rebuilt only for a new model (reset, preset); frames just update them.
     network = solara.use_memo(lambda: NetworkFigure(model), [id(model)])
@@ -152,6 +153,8 @@ def Figures(session: ExplorerSession, version: solara.Reactive[int]) -> None:
             f"Step {session.step_count} · participation {session.participation:.3f} · "
             f"incentive {incentive:.2f} · preset {session.preset}"
         )
+    # After the render pass is committed: lets the play loop continue (see wait_drawn).
+    solara.use_effect(lambda: session.mark_drawn(drawn), [drawn])
     solara.Text(text, classes=["pp-status"], style={"font-size": "1.1em", "font-weight": "500"})
     with solara.Columns([5, 7]):
         solara.Image(net_png, width="100%", classes=["pp-network"])
@@ -173,11 +176,13 @@ def Page() -> None:
             controls_version.value += 1
 
     def play_loop() -> None:
-        # Runs in a worker thread; each version change renders a frame before the
-        # loop continues, so stepping never runs ahead of what the browser shows.
+        # Runs in a worker thread. It waits until each frame is drawn, then pauses at
+        # least MIN_DELAY_MS, so a render started by a click (pause, a slider) finishes
+        # before the next step changes state again.
         while playing.value:
             refresh(controls=session.step())
-            time.sleep(delay_ms.value / 1000)
+            session.wait_drawn()
+            time.sleep(max(delay_ms.value, MIN_DELAY_MS) / 1000)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 

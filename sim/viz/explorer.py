@@ -203,6 +203,8 @@ class ExplorerSession:
     def __init__(self, preset: str | None = None, population_size: int | None = None) -> None:
         self.lock = threading.RLock()
         self.version = 0
+        self._drawn = threading.Condition()
+        self.drawn_version = 0
         self.error: str | None = None
         self.presets = [DEFAULTS_LABEL, *bundled_scenarios()]
         self.preset = preset if preset in self.presets else DEFAULTS_LABEL
@@ -271,6 +273,22 @@ class ExplorerSession:
             except ConfigError as exc:
                 self.error = str(exc)
             self.version += 1
+
+    def mark_drawn(self, version: int) -> None:
+        """Record that the page has drawn ``version`` (called after a render)."""
+        with self._drawn:
+            self.drawn_version = max(self.drawn_version, version)
+            self._drawn.notify_all()
+
+    def wait_drawn(self, timeout: float = 2.0) -> bool:
+        """Block until the current version has been drawn (or ``timeout`` passes).
+
+        The play loop waits here so that it never changes state again while the page
+        is still rendering the previous frame; otherwise a render started by a click
+        keeps finding new state and Solara aborts it as a render loop.
+        """
+        with self._drawn:
+            return self._drawn.wait_for(lambda: self.drawn_version >= self.version, timeout)
 
     @property
     def step_count(self) -> int:

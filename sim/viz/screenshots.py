@@ -10,6 +10,7 @@ keep in the repository) to ``OUT_DIR`` (default ``docs/img``). Needs the test ex
 from __future__ import annotations
 
 import io
+import json
 import re
 import socket
 import subprocess
@@ -33,6 +34,19 @@ VIEWPORT = {"width": 1280, "height": 800}
 STEP_RE = re.compile(r"Step (\d+) ")
 
 
+def wait_text(page, css: str, expr: str, arg: object = None, timeout: float = 20_000) -> None:
+    """Wait until the text ``t`` of the element ``css`` satisfies the JS expression ``expr``.
+
+    ``a`` in ``expr`` is ``arg``. A missing element counts as not yet: after a websocket
+    reconnect Solara may re-mount the page, and the element is briefly absent.
+    """
+    script = (
+        f"a => {{ const el = document.querySelector({json.dumps(css)});"
+        f" if (!el) return false; const t = el.innerText; return {expr}; }}"
+    )
+    page.wait_for_function(script, arg=arg, timeout=timeout)
+
+
 def current_step(page) -> int:
     """The step shown in the status line."""
     return int(STEP_RE.search(page.locator(".pp-status").inner_text()).group(1))
@@ -42,12 +56,8 @@ def choose_preset(page, name: str) -> None:
     """Pick a preset in the sidebar's select and wait for the reset model."""
     page.locator(".v-select", has_text="Preset").click()
     page.locator(".v-overlay .v-list-item", has_text=re.compile(f"^{name}$")).click()
-    page.wait_for_function(
-        "n => document.querySelector('.pp-status').innerText.endsWith('preset ' + n)", arg=name
-    )
-    page.wait_for_function(
-        "() => document.querySelector('.pp-status').innerText.startsWith('Step 0 ')"
-    )
+    wait_text(page, ".pp-status", "t.endsWith('preset ' + a)", name)
+    wait_text(page, ".pp-status", "t.startsWith('Step 0 ')")
 
 
 def run_to(page, step: int) -> None:
@@ -61,10 +71,7 @@ def run_to(page, step: int) -> None:
     while current_step(page) < step:
         before = current_step(page)
         page.locator(".pp-step").click()
-        page.wait_for_function(
-            "s => !document.querySelector('.pp-status').innerText.startsWith('Step ' + s + ' ')",
-            arg=before,
-        )
+        wait_text(page, ".pp-status", "!t.startsWith('Step ' + a + ' ')", before)
 
 
 def save_png(page, path: Path) -> int:
@@ -106,9 +113,7 @@ def demo_withdraw(page, out: Path) -> list[Path]:
         choose_preset(page, preset)
         run_to(page, 80)
         page.locator(".pp-withdraw").click()
-        page.wait_for_function(
-            "() => / incentive 0\\.00 /.test(document.querySelector('.pp-status').innerText)"
-        )
+        wait_text(page, ".pp-status", "t.includes(' incentive 0.00 ')")
         run_to(page, 160)
         paths.append(out / f"demo3_withdraw_{preset}.png")
         save_png(page, paths[-1])

@@ -56,3 +56,12 @@ def read_results(out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     runs = comparable(pd.read_parquet(out_dir / "runs.parquet"))
     ts = pd.read_parquet(out_dir / "timeseries.parquet")
     return runs, ts
+
+
+def crashing_run(cfg):
+    """Kills its worker process outright for vision.inclusion == 0.8 (as the OOM killer would)."""
+    import os
+
+    if cfg.vision.inclusion == 0.8:
+        os._exit(1)
+    return execute_run(cfg)

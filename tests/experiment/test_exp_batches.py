@@ -39,3 +39,27 @@ def test_guided_sizes_shrink_to_one_and_respect_a_fixed_size():
     assert sizes[0] == 16 and sizes[-1] == 1
     assert sizes == sorted(sizes, reverse=True)
     assert guided_batch_size(workers=2, fixed=5)(1000) == 5
+
+
+def test_only_a_bounded_number_of_batches_is_in_flight():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.experiment.executors import _bounded
+
+    submitted, yielded, peak = [0], [0], [0]
+
+    def counting_submit(pool):
+        def submit(fn, batch):
+            submitted[0] += 1
+            peak[0] = max(peak[0], submitted[0] - yielded[0])
+            return pool.submit(fn, batch)
+
+        return submit
+
+    with ThreadPoolExecutor(2) as pool:
+        results = []
+        for batch, result in _bounded(counting_submit(pool), lambda b: b * 2, range(50), 4):
+            yielded[0] += 1
+            results.append((batch, result))
+    assert sorted(results) == [(i, 2 * i) for i in range(50)]
+    assert peak[0] <= 4

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.experiment.design import build_design
 from sim.experiment.errors import ExperimentError
@@ -85,3 +87,21 @@ def test_run_seeds_depend_on_position_only():
     assert run_seed(43, 3, 2) != seeds[(3, 2)]
     assert design_seed(42) not in seeds.values()
     assert np.unique([design_seed(s) for s in range(50)]).size == 50
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    low=st.floats(-100, 100),
+    width=st.floats(0.001, 100),
+    n=st.integers(1, 30),
+    design=st.sampled_from(["lhs", "random", "sobol", "morris"]),
+    seed=st.integers(0, 2**32),
+)
+def test_sampled_points_stay_in_their_range(low, width, n, design, seed):
+    spec = Sweep(
+        design=design, samples=n, parameters={"a": {"low": low, "high": low + width}, "b": [1, 2]}
+    )
+    d = build_design(spec, seed)
+    expected = {"lhs": n, "random": n, "sobol": n * 4, "morris": n * 3}[design]
+    assert len(d.points) == expected
+    assert all(low <= p["a"] <= low + width and p["b"] in (1, 2) for p in d.points)

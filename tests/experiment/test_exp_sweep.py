@@ -106,3 +106,20 @@ def test_fresh_starts_over(tmp_path):
     report = run_plan(plan, out, workers=1, fresh=True)
     assert (report.skipped, report.ok, report.failed) == (0, 12, 0)
     assert (pd.read_parquet(out / "runs.parquet")["status"] == "ok").all()
+
+
+def test_a_dying_worker_keeps_finished_runs_and_a_resume_completes(tmp_path):
+    from exp_helpers import crashing_run
+
+    plan = small_plan(tmp_path)
+    out = tmp_path / "out"
+    report = run_plan(plan, out, workers=2, batch_size=2, run_fn=crashing_run)
+    assert report.lost > 0 and "worker process died" in " ".join(report.errors)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["missing"] > 0
+    kept = pd.read_parquet(out / "runs.parquet")
+    assert (kept["status"] == "ok").all() and kept["run_id"].is_unique
+    report = run_plan(plan, out, workers=2)
+    assert report.skipped == len(kept) and report.ok == 12 - len(kept)
+    runs, _ = read_results(out)
+    assert runs["run_id"].tolist() == list(range(12))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim.config import bundled_scenarios, load_scenario
-from sim.viz.screenshots import choose_preset
+from sim.viz.screenshots import choose_preset, wait_text
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,11 +67,7 @@ def status(page) -> tuple[int, float, float]:
 
 def wait_step(page, step: int) -> None:
     """Wait until the status line shows ``step``."""
-    page.wait_for_function(
-        "s => document.querySelector('.pp-status').innerText.startsWith('Step ' + s + ' ')",
-        arg=step,
-        timeout=20_000,
-    )
+    wait_text(page, STATUS, "t.startsWith('Step ' + a + ' ')", step)
 
 
 def image_src(page, css: str) -> str:
@@ -89,16 +85,16 @@ def click_step(page) -> int:
     return step + 1
 
 
-def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
-    page = open_explorer(browser, explorer_url)
-
-    # renders: the network and the plots are real images, nothing failed in the page
+def check_renders(page) -> None:
+    """The network and the plots are real images."""
     page.wait_for_function("() => document.querySelector('img.pp-timeseries')?.naturalWidth > 0")
     assert natural_width(page, "img.pp-network") > 200
     assert natural_width(page, "img.pp-timeseries") > 200
     assert status(page)[0] == 0
 
-    # stepping changes the step, the participation and the network picture
+
+def check_stepping(page) -> None:
+    """Stepping changes the step, the participation and the network picture."""
     start = status(page)
     picture = image_src(page, "img.pp-network")
     for _ in range(10):
@@ -107,40 +103,42 @@ def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
             break
     assert status(page)[1] != start[1], "participation never changed"
     page.wait_for_function(
-        "old => document.querySelector('img.pp-network').src !== old", arg=picture
+        "old => (document.querySelector('img.pp-network')?.src ?? old) !== old", arg=picture
     )
 
-    # a slider: raise the incentive with the keyboard
+
+def check_slider(page) -> None:
+    """Raise the incentive with the keyboard: the model and the label follow."""
     thumb = page.locator(".pp-lever-incentive").get_by_role("slider")
     thumb.focus()
     for _ in range(4):
         thumb.press("ArrowRight")
-    page.wait_for_function(
-        "() => !/incentive 0\\.00/.test(document.querySelector('.pp-status').innerText)"
-    )
+    wait_text(page, STATUS, "!t.includes(' incentive 0.00 ')")
     assert status(page)[2] > 0
     assert "Push: incentive: 0.00" not in page.locator(".pp-lever-incentive").inner_text()
 
-    # play / pause: it keeps drawing frames by itself
+
+def check_play(page) -> None:
+    """Play draws frames by itself until paused."""
     before = status(page)[0]
     page.locator(".pp-play").click()
     time.sleep(3)
     page.locator(".pp-play").click()
     played = status(page)[0] - before
     assert played >= 3, f"only {played} frames in 3 s of play"
+    page.locator(".pp-step").wait_for(state="visible")
 
-    # withdraw incentives mid-run: the model and the slider's label follow
+
+def check_withdraw(page) -> None:
+    """Withdrawing incentives mid-run sets the model's and the slider's incentive to 0."""
     page.locator(".pp-withdraw").click()
-    page.wait_for_function(
-        "() => /incentive 0\\.00/.test(document.querySelector('.pp-status').innerText)"
-    )
-    page.wait_for_function(
-        "() => document.querySelector('.pp-lever-incentive').innerText.includes('0.00')"
-    )
+    wait_text(page, STATUS, "t.includes(' incentive 0.00 ')")
+    wait_text(page, ".pp-lever-incentive", "t.includes('0.00')")
 
-    # a second browser session gets its own model and does not disturb the first
+
+def check_sessions_apart(page, other) -> None:
+    """A second browser session has its own model; neither disturbs the other."""
     step_first = status(page)[0]
-    other = open_explorer(browser, explorer_url)
     assert status(other)[0] == 0
     click_step(other)
     click_step(other)
@@ -148,18 +146,30 @@ def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
     click_step(page)
     assert status(other)[0] == 2
 
-    # a preset loads its values into the levers and starts a new run
+
+def check_preset_and_reset(page) -> None:
+    """A preset loads its values into the levers; reset returns to step 0."""
     preset = "multi_sector_push"
     if preset in bundled_scenarios():
         choose_preset(page, preset)
         expected = f"{load_scenario(preset).push.incentive:.2f}"
         assert expected in page.locator(".pp-lever-incentive").inner_text()
         click_step(page)
-
-    # reset: back to step 0 (the levers keep their values)
     page.locator(".pp-reset").click()
     wait_step(page, 0)
-    assert status(other)[0] == 2
+
+
+def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
+    page = open_explorer(browser, explorer_url)
+    check_renders(page)
+    check_stepping(page)
+    check_slider(page)
+    check_play(page)
+    check_withdraw(page)
+    other = open_explorer(browser, explorer_url)
+    check_sessions_apart(page, other)
+    check_preset_and_reset(page)
+    assert status(other)[0] == 2  # untouched by the first session's preset and reset
 
     shot = tmp_path / "explorer.png"
     page.screenshot(path=str(shot), full_page=True)

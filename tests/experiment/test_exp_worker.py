@@ -1,0 +1,71 @@
+"""The worker side: one batch in, tidy tables out, whatever the runs do."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment.worker import Batch, Task, run_batch
+
+
+class FakeConfig:
+    """Stands in for a Scenario: records the overrides it was given."""
+
+    def __init__(self, overrides=None):
+        self.overrides = overrides or {}
+
+    def with_overrides(self, overrides):
+        return FakeConfig({**self.overrides, **overrides})
+
+
+def fake_run(cfg):
+    if cfg.overrides.get("x") == "boom":
+        raise ValueError("bad\nthing")
+    steps = np.arange(1, 7)
+    ts = pd.DataFrame({"step": steps, "a": steps * 0.5, "label": ["s"] * 6})
+    return {"m": cfg.overrides["seed"] % 7, "none": None}, ts
+
+
+def make_batch(points, every=2, columns=("a", "missing", "label")):
+    tasks = [Task(i, "v", i, 0, 100 + i) for i in range(len(points))]
+    return Batch(
+        tasks=tasks,
+        configs={"v": FakeConfig()},
+        points=dict(enumerate(points)),
+        metrics=["m", "none"],
+        columns=list(columns),
+        numeric=[True, True, False][: len(columns)],
+        every=every,
+        run_fn=fake_run,
+        param_names=["x"],
+    )
+
+
+def test_batch_tables_have_fixed_types_and_kept_steps():
+    runs, ts = run_batch(make_batch([{"x": 1}, {"x": [1, 2]}]))
+    assert runs["run_id"].tolist() == [0, 1]
+    assert runs["x"].tolist() == [1, "[1, 2]"]  # a list level is stored as JSON text
+    assert runs["m"].tolist() == [100 % 7, 101 % 7] and runs["m"].dtype == "float64"
+    assert runs["none"].isna().all() and runs["none"].dtype == "float64"
+    assert runs["status"].tolist() == ["ok", "ok"]
+    assert list(ts.columns) == ["run_id", "step", "a", "missing", "label"]
+    assert ts["step"].tolist() == [2, 4, 6, 2, 4, 6]
+    assert ts["a"].tolist() == [1.0, 2.0, 3.0] * 2
+    assert ts["missing"].isna().all() and ts["missing"].dtype == "float64"
+    assert ts["label"].tolist() == ["s"] * 6
+
+
+def test_a_raising_run_is_a_failed_row_with_a_one_line_error():
+    runs, ts = run_batch(make_batch([{"x": "boom"}, {"x": 2}]))
+    failed = runs.iloc[0]
+    assert failed["status"] == "failed" and failed["error"] == "ValueError: bad thing"
+    assert math.isnan(failed["m"]) and failed["duration"] >= 0
+    assert runs.iloc[1]["status"] == "ok"
+    assert set(ts["run_id"]) == {1}
+
+
+def test_no_kept_columns_means_no_timeseries():
+    runs, ts = run_batch(make_batch([{"x": 1}], columns=()))
+    assert ts is None and len(runs) == 1

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from sim import store
 from sim.analysis import figures, stats
-from sim.analysis.report import fmt, metric_table
+from sim.analysis.report import markdown_table, metric_table
+from sim.analysis.wording import plain_sentences
 from sim.experiment.errors import ExperimentError
 
 #: Time series kept for the comparison (the figure needs participation only).
@@ -135,18 +136,6 @@ def rich_table(summary: pd.DataFrame) -> Table:
     return table
 
 
-def _get(summary: pd.DataFrame, variant: str, metric: str) -> tuple[float, float, float]:
-    row = summary[(summary["variant"] == variant) & (summary["metric"] == metric)]
-    if row.empty:
-        return float("nan"), float("nan"), float("nan")
-    r = row.iloc[0]
-    return float(r["mean"]), float(r["low"]), float(r["high"])
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.0f}%"
-
-
 def plain_report(
     summary: pd.DataFrame, variants: list[str], replications: int, figures_written: list[Path]
 ) -> str:
@@ -155,15 +144,13 @@ def plain_report(
         "# Scenario comparison",
         "",
         f"Each scenario was simulated {replications} times with the same sequence of random "
-        "seeds, so the scenarios face the same luck. Ranges in brackets are 95% confidence "
-        "intervals: if two ranges do not overlap, the difference is very unlikely to be "
-        "chance.",
+        "seeds, so the scenarios face the same luck. Each figure is an average over those runs, "
+        "followed by its 95% confidence range: if the ranges of two scenarios do not overlap, "
+        "the difference between them is very unlikely to be chance.",
         "",
     ]
-    lines += _participation_sentences(summary, variants)
-    lines += _retention_sentences(summary, variants)
-    lines += _cost_sentences(summary, variants)
-    lines += ["## All numbers", "", _md(metric_table(summary)), ""]
+    lines += plain_sentences(summary, variants)
+    lines += ["## All numbers", "", markdown_table(metric_table(summary)), ""]
     lines += [
         f"![participation over time]({p.name})" for p in figures_written if p.suffix == ".png"
     ]
@@ -176,89 +163,3 @@ def plain_report(
         "",
     ]
     return "\n".join(lines)
-
-
-def _participation_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
-    values = {v: _get(summary, v, "sustained_participation") for v in variants}
-    ranked = sorted(variants, key=lambda v: -values[v][0] if values[v][0] == values[v][0] else 0)
-    lines = ["## Who keeps acting together", ""]
-    for v in ranked:
-        mean, low, high = values[v]
-        lines.append(
-            f"- **{v}**: at the end, {_pct(mean)} of actors were still taking part "
-            f"({_pct(low)} to {_pct(high)})."
-            if mean == mean
-            else f"- **{v}**: no data."
-        )
-    if len(ranked) >= 2 and values[ranked[0]][0] == values[ranked[0]][0]:
-        best, second = ranked[0], ranked[1]
-        clear = values[best][1] > values[second][2]
-        lines += [
-            "",
-            f"**{best}** sustained the most participation, "
-            f"{100 * (values[best][0] - values[second][0]):.0f} percentage points ahead of "
-            f"{second}; "
-            + (
-                "the difference is clear."
-                if clear
-                else "but the ranges overlap, so the lead is not certain."
-            ),
-        ]
-    return [*lines, ""]
-
-
-def _retention_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
-    lines = ["## After incentives stop", ""]
-    measured = {v: _get(summary, v, "retention") for v in variants}
-    measured = {v: r for v, r in measured.items() if r[0] == r[0]}
-    if not measured:
-        return [
-            *lines,
-            "None of these scenarios changes its policy during the run, so there is "
-            "no 'after' to measure.",
-            "",
-        ]
-    for v, (mean, low, high) in measured.items():
-        verdict = "grew" if mean > 1 else "kept"
-        lines.append(
-            f"- **{v}**: after the last policy change participation {verdict} "
-            f"{_pct(mean)} of its earlier level ({fmt(mean, low, high)})."
-        )
-    if len(measured) == 1:
-        others = [v for v in variants if v not in measured]
-        lines += [
-            "",
-            f"The other scenarios ({', '.join(others)}) do not change policy during the "
-            "run; compare their sustained participation above.",
-            "",
-        ]
-        return lines
-    best = max(measured, key=lambda v: measured[v][0])
-    lines += ["", f"**{best}** held on to its participation best once the policy changed.", ""]
-    return lines
-
-
-def _cost_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
-    lines = ["## What progress cost", ""]
-    for v in variants:
-        cost, low, high = _get(summary, v, "cost_per_progress")
-        progress = _get(summary, v, "progress_total")[0]
-        if cost != cost:
-            lines.append(f"- **{v}**: made {progress:.3g} units of progress; cost not defined.")
-        elif cost == 0:
-            lines.append(
-                f"- **{v}**: made {progress:.3g} units of progress without spending "
-                "anything on incentives."
-            )
-        else:
-            lines.append(
-                f"- **{v}**: made {progress:.3g} units of progress and spent "
-                f"{cost:.3g} on incentives per unit ({fmt(cost, low, high)})."
-            )
-    return [*lines, ""]
-
-
-def _md(table: pd.DataFrame) -> str:
-    from sim.analysis.report import markdown_table
-
-    return markdown_table(table)

@@ -62,14 +62,19 @@ def response_figure(runs: pd.DataFrame, parameter: str, metrics: list[str], path
     """Each metric against one swept parameter, per variant (mean and 95% CI).
 
     A parameter with many distinct values (sampled designs) is cut into quantile bins and
-    the runs are also shown as faint points.
+    the runs are also shown as faint points; a non-numeric parameter (e.g. ``vision.mode``)
+    gets one position per level.
     """
+    categorical = not pd.api.types.is_numeric_dtype(runs[parameter])
+    levels = list(dict.fromkeys(runs[parameter].astype(str))) if categorical else None
     fig, axes = plt.subplots(
         1, len(metrics), figsize=(4.2 * len(metrics), 3.8), constrained_layout=True, squeeze=False
     )
     for ax, metric in zip(axes[0], metrics, strict=True):
-        for variant, group in runs.groupby("variant", sort=False):
-            x, mean, low, high = _response(group, parameter, metric)
+        for i, (variant, group) in enumerate(runs.groupby("variant", sort=False)):
+            x, mean, low, high = _response(group, parameter, metric, levels)
+            if levels:  # side by side, not on top of each other
+                x = x + 0.08 * (i - (runs["variant"].nunique() - 1) / 2)
             line = ax.errorbar(
                 x,
                 mean,
@@ -78,8 +83,9 @@ def response_figure(runs: pd.DataFrame, parameter: str, metrics: list[str], path
                 ms=3,
                 capsize=2,
                 label=str(variant),
+                ls=":" if levels else "-",
             )
-            if group[parameter].nunique() > MAX_LEVELS:
+            if not levels and group[parameter].nunique() > MAX_LEVELS:
                 ax.scatter(
                     group[parameter],
                     group[metric],
@@ -87,6 +93,8 @@ def response_figure(runs: pd.DataFrame, parameter: str, metrics: list[str], path
                     alpha=0.15,
                     color=line.lines[0].get_color(),
                 )
+        if levels:
+            ax.set_xticks(range(len(levels)), levels, rotation=20)
         ax.set_xlabel(parameter)
         ax.set_ylabel(metric.replace("_", " "))
     axes[0][0].legend(loc="best", fontsize=8)
@@ -94,13 +102,18 @@ def response_figure(runs: pd.DataFrame, parameter: str, metrics: list[str], path
     return _save(fig, path)
 
 
-def _response(group: pd.DataFrame, parameter: str, metric: str) -> tuple[np.ndarray, ...]:
-    values = pd.to_numeric(group[parameter], errors="coerce")
-    if values.nunique() > MAX_LEVELS:
-        keys = pd.qcut(values, BINS, duplicates="drop")
-        centers = values.groupby(keys, observed=True).mean()
+def _response(
+    group: pd.DataFrame, parameter: str, metric: str, levels: list[str] | None = None
+) -> tuple[np.ndarray, ...]:
+    centers = None
+    if levels:
+        keys = group[parameter].astype(str).map({lv: i for i, lv in enumerate(levels)})
     else:
-        keys, centers = values, None
+        keys = pd.to_numeric(group[parameter], errors="coerce")
+        if keys.nunique() > MAX_LEVELS:
+            values = keys
+            keys = pd.qcut(values, BINS, duplicates="drop")
+            centers = values.groupby(keys, observed=True).mean()
     stats = [
         (key, *mean_ci(sub[metric].to_numpy())[:3])
         for key, sub in group.groupby(keys, observed=True, sort=True)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sim import store
 from sim.analysis import figures, sensitivity, stats
+from sim.analysis.wording import plain_sentences
 from sim.experiment.errors import ExperimentError
 
 #: Metrics shown in response curves and heatmaps (those present in the results).
@@ -126,11 +127,7 @@ def _parameter_figures(
     shown = [m for m in KEY_METRICS if m in metrics] or metrics[:4]
     if ok.empty or not names or not shown:
         return []
-    written = [
-        figures.response_figure(ok, n, shown, fig_dir / f"response_{n}.png")
-        for n in names
-        if pd.api.types.is_numeric_dtype(ok[n])
-    ]
+    written = [figures.response_figure(ok, n, shown, fig_dir / f"response_{n}.png") for n in names]
     if design.get("kind") == "grid":
         numeric = [n for n in names if pd.api.types.is_numeric_dtype(ok[n])]
         for x, y in itertools.islice(itertools.combinations(numeric, 2), MAX_HEATMAPS):
@@ -161,15 +158,17 @@ def _summary_md(
         f"- master seed: {manifest.get('master_seed')}; package {manifest.get('package_version')}"
         f", commit {manifest.get('git_commit') or 'unknown'}",
         "",
+        *_plain_lines(manifest, summary),
         "## Summary metrics per variant",
         "",
         "Mean over successful runs, with the 95% confidence interval of the mean in brackets.",
         "",
         markdown_table(metric_table(summary)) if not summary.empty else "_no successful runs_",
         "",
+        *_influence_lines(indices),
+        *[f"- note: {n}" for n in notes],
+        *([""] if notes else []),
     ]
-    lines += _influence_lines(indices)
-    lines += [f"- note: {n}" for n in notes] + ([""] if notes else [])
     if len(failed):
         lines += ["## Failed runs", ""]
         lines += [
@@ -183,6 +182,17 @@ def _summary_md(
         if p.suffix == ".png"
     ]
     return "\n".join(lines) + "\n"
+
+
+def _plain_lines(manifest: dict, summary: pd.DataFrame) -> list[str]:
+    """The comparison of variants in plain words (nothing for a single variant)."""
+    variants = list(manifest.get("variants", {}))
+    if len(variants) < 2 or summary.empty:
+        return []
+    lines = ["## In plain words", ""]
+    if manifest.get("design", {}).get("kind", "none") != "none":
+        lines += ["_Each variant's figures pool all design points of the sweep._", ""]
+    return lines + [line.replace("## ", "### ") for line in plain_sentences(summary, variants)]
 
 
 def _influence_lines(indices: pd.DataFrame) -> list[str]:

@@ -51,6 +51,9 @@ ResumeOpt = Annotated[
     bool, typer.Option("--resume/--fresh", help="Resume an interrupted sweep, or start over.")
 ]
 BatchOpt = Annotated[int | None, typer.Option(min=1, help="Runs per task [default: auto].")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Validate and show the plan; run and write nothing.")
+]
 
 
 def sweep(
@@ -60,11 +63,15 @@ def sweep(
     out: OutOpt = None,
     resume: ResumeOpt = True,
     batch_size: BatchOpt = None,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Run every run of an experiment, in parallel, resumably; results go to parquet."""
     from sim.config import ConfigError
 
     try:
+        if dry_run:
+            _dry_run(experiment, workers, scheduler)
+            return
         report = _run_sweep(experiment, out, workers, scheduler, not resume, batch_size)
     except (ExperimentError, ConfigError) as exc:
         raise fail(str(exc)) from None
@@ -74,6 +81,45 @@ def sweep(
     _print_report(report)
     if report.failed or report.lost or _failed_in_dir(report.out_dir):
         raise typer.Exit(EXIT_RUNS_FAILED)
+
+
+def _dry_run(experiment: Path, workers: int | None, scheduler: str | None) -> None:
+    from rich.table import Table
+
+    from sim.experiment.plan import make_plan
+    from sim.experiment.runner import preflight
+    from sim.experiment.spec import load_experiment
+
+    spec, text = load_experiment(experiment)
+    plan = make_plan(spec, str(experiment), text)
+    schema = preflight(plan)  # also checks [output] columns against a short run
+    err_console.print(_headline(plan, workers, scheduler), markup=False, soft_wrap=True)
+    table = Table(title=f"design: {plan.design.kind} (first 10 of {len(plan.design.points)})")
+    for name in ["point", *plan.design.names]:
+        table.add_column(name)
+    for i, point in enumerate(plan.design.points[:10]):
+        table.add_row(
+            str(i),
+            *(
+                f"{point[n]:.4g}" if isinstance(point[n], float) else str(point[n])
+                for n in plan.design.names
+            ),
+        )
+    Console().print(table)
+    typer.echo(f"variants: {', '.join(plan.configs)}")
+    typer.echo(f"time series kept: {', '.join(schema.columns) or 'none'}")
+
+
+def _headline(plan, workers: int | None, scheduler: str | None) -> str:
+    from sim.experiment.executors import default_workers
+
+    local = f"{workers or default_workers()} local worker process(es)"
+    where = f"the Dask cluster at {scheduler}" if scheduler else local
+    return (
+        f"{plan.experiment.name}: {len(plan.tasks)} runs = {len(plan.configs)} variant(s) x "
+        f"{len(plan.design.points)} design point(s) x {plan.experiment.replications} "
+        f"replication(s), on {where}"
+    )
 
 
 def _run_sweep(
@@ -90,15 +136,7 @@ def _run_sweep(
 
     spec, text = load_experiment(experiment)
     plan = make_plan(spec, str(experiment), text)
-    from sim.experiment.executors import default_workers
-
-    local = f"{workers or default_workers()} local worker process(es)"
-    where = f"the Dask cluster at {scheduler}" if scheduler else local
-    headline = (
-        f"{spec.name}: {len(plan.tasks)} runs = {len(plan.configs)} variant(s) x "
-        f"{len(plan.design.points)} design point(s) x {spec.replications} replication(s), "
-        f"on {where}"
-    )
+    headline = _headline(plan, workers, scheduler)
     with _progress_bar(spec.name, headline) as (on_start, on_batch):
         return run_plan(
             plan,

@@ -40,7 +40,9 @@ def iter_serial(fn: Callable, batches: Iterable) -> Iterator[Outcome]:
             yield batch, exc
 
 
-def _forkserver() -> multiprocessing.context.BaseContext:
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+        return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
@@ -51,20 +53,20 @@ def warm_up_processes() -> None:
 
     Worker processes are forked from it later and start with the model already imported.
     """
-    _forkserver()
-    from multiprocessing import forkserver
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
 
-    forkserver.ensure_running()
+        forkserver.ensure_running()
 
 
 def iter_processes(fn: Callable, batches: Iterable, workers: int) -> Iterator[Outcome]:
     """Run batches on ``workers`` local processes.
 
-    The forkserver start method is used: forking the coordinating process directly is
-    unsafe once it runs threads (the progress display does), and spawning fresh
-    interpreters would re-import the model for every worker.
+    The forkserver start method is used (spawn where it does not exist): forking the
+    coordinating process directly is unsafe once it runs threads (the progress display
+    does), and spawning fresh interpreters would re-import the model for every worker.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_forkserver())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
     try:
         yield from _bounded(pool.submit, fn, batches, workers * INFLIGHT_PER_WORKER)
     finally:

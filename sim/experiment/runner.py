@@ -7,6 +7,7 @@ import platform
 import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,11 @@ class Schema:
 
 @dataclass
 class SweepReport:
-    """What a sweep did; ``failed`` counts runs that raised and batches that were lost."""
+    """What a sweep did in this session.
+
+    ``failed`` counts runs that raised (recorded as failed); ``lost`` counts runs whose
+    batch never came back (a worker died): they are not recorded, so a resume reruns them.
+    """
 
     out_dir: Path
     total: int
@@ -80,7 +85,7 @@ def preflight(plan: Plan, run_fn: RunFn | None = None) -> Schema:
             summary, ts = (run_fn or worker.execute_run)(short)
         except Exception as exc:  # noqa: BLE001 - reported as one line
             raise ExperimentError(
-                f"{plan.source}: variant {variant!r} fails to run: {exc}"
+                f"{plan.source}: variant {variant!r} fails to run: {' '.join(str(exc).split())}"
             ) from None
         metrics.update(dict.fromkeys(summary))
         for column in ts.columns:
@@ -205,6 +210,7 @@ def run_plan(
         executors.warm_up_processes()  # overlaps the workers' imports with the preflight
     schema = preflight(plan, run_fn)
     client = executors.connect_dask(scheduler) if scheduler else None
+    manifest: dict[str, Any] | None = None
     try:
         out_dir = Path(out_dir)
         parts = prepare_dir(plan, out_dir, fresh)
@@ -219,7 +225,12 @@ def run_plan(
         if on_start:
             on_start(len(todo), report.skipped)
         batches = make_batches(plan, schema, todo, guided_batch_size(nworkers, batch_size), run_fn)
-        _consume(_outcomes(batches, client, nworkers), parts, report, progress)
+        with closing(_outcomes(batches, client, nworkers)) as outcomes:
+            _consume(outcomes, parts, report, progress)
+    except KeyboardInterrupt:
+        if manifest is not None:  # what finished is consolidated and usable
+            _finish(parts, schema, manifest, report)
+        raise
     finally:
         if client is not None:
             client.close()

@@ -170,8 +170,8 @@ def _describe(exc: ValidationError) -> str:
     err = exc.errors()[0]
     loc = [str(part) for part in err["loc"]]
     # Union members add their type names to the location; they mean nothing to a user.
-    loc = [part for part in loc if part not in ("list[any]", "Range", "list[str]")]
-    loc = [part for part in loc if not part.startswith("literal[")]
+    loc = [part for part in loc if part not in ("list[str]", "Sweep", "Output")]
+    loc = [part for part in loc if not part.startswith(("literal[", "function-"))]
     kind = err["type"]
     if kind == "extra_forbidden":
         key = loc[-1]
@@ -181,23 +181,17 @@ def _describe(exc: ValidationError) -> str:
         return f"{where}unknown key {key!r}{suggest(key, allowed)}; allowed: {', '.join(allowed)}"
     if kind == "missing":
         return f"{'.'.join(loc)}: required key is missing"
+    if kind in ("dict_type", "model_type"):
+        return f"{'.'.join(loc)}: must be a table"
     message = err["msg"].removeprefix("Value error, ")
     return f"{'.'.join(loc)}: {message}" if loc else message
 
 
 def _allowed_keys(parent: list[str]) -> list[str]:
+    """Keys of the table at ``parent`` (e.g. ["sweep"] -> the fields of Sweep)."""
     model: type[BaseModel] = Experiment
     for part in parent:
-        field = model.model_fields.get(part)
-        if field is None:
-            break
-        annotation = field.annotation
+        annotation = model.model_fields[part].annotation
         candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            # Inside sweep.parameters.<name>: the only tables there are ranges.
-            return list(Range.model_fields)
-        model = nested[0]
-    if parent and parent[0] == "sweep" and len(parent) >= 2:
-        return list(Range.model_fields)
+        model = next(c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel))
     return list(model.model_fields)

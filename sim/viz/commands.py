@@ -87,6 +87,23 @@ def serve(
             return proc.wait()
 
 
+def check_start(preset: str | None, size: int | None) -> str | None:
+    """Validate the starting preset and size here: the page could only show an error.
+
+    Returns:
+        A one-line problem description, or None if the explorer can start.
+    """
+    from sim.config import ConfigError, bundled_scenarios, load_scenario
+
+    if preset and preset not in bundled_scenarios():
+        return f"--preset {preset}: no such preset; bundled: {', '.join(bundled_scenarios())}"
+    try:
+        load_scenario(preset, {"population.size": size} if size else None)
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -119,4 +136,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Open the browser explorer: the actor network, live plots and the levers."""
+        problem = check_start(preset, size)
+        if problem:
+            typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(2)
         raise typer.Exit(serve(port, host, preset, size, offline))

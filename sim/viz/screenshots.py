@@ -78,6 +78,10 @@ def save_png(page, path: Path) -> int:
     """Screenshot the viewport as a 256-colour PNG (a third of the size); return bytes."""
     from PIL import Image
 
+    # Let the last frame's images arrive, and take focus and hover off the clicked button.
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.mouse.move(VIEWPORT["width"] - 5, VIEWPORT["height"] - 5)
+    time.sleep(1.0)
     raw = page.screenshot()
     image = Image.open(io.BytesIO(raw)).convert("RGB").quantize(colors=256, dither=0)
     image.save(path, optimize=True)

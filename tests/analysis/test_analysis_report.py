@@ -30,7 +30,13 @@ def grid_results(tmp_path_factory):
         out,
         replications=3,
         variants={"push": {"push.incentive": 0.6}, "pull": {}},
-        sweep={"parameters": {"vision.inclusion": [0.2, 0.8], "dialogue.confidence": [0.1, 0.3]}},
+        sweep={
+            "parameters": {
+                "vision.inclusion": [0.2, 0.8],
+                "dialogue.confidence": [0.1, 0.3],
+                "vision.mode": ["imposed", "co_created"],
+            }
+        },
         output={"timeseries": ["participation", "ownership"]},
     )
 
@@ -44,6 +50,7 @@ def test_analyze_grid_writes_nonempty_figures(grid_results):
         "timeseries_ownership.png",
         "response_vision.inclusion.png",
         "response_dialogue.confidence.png",
+        "response_vision.mode.png",  # categorical levels get a figure too
         "heatmap_vision.inclusion_dialogue.confidence_sustained_participation.png",
     }
     assert {p.name for p in figs.iterdir()} == expected
@@ -55,6 +62,8 @@ def test_summary_table_has_every_variant_and_cis_contain_means(grid_results):
     analyze_results(grid_results)
     text = (grid_results / "summary.md").read_text()
     assert "| metric | push | pull |" in text
+    assert "## In plain words" in text and "pool all design points" in text
+    assert "sustained the most participation" in text
     runs = pd.read_parquet(grid_results / "runs.parquet")
     row = next(line for line in text.splitlines() if line.startswith("| participation_mean |"))
     cells = [c.strip() for c in row.strip("|").split("|")[1:]]

@@ -127,3 +127,14 @@ def test_compare_rejects_an_unknown_scenario(tmp_path):
     result = runner.invoke(app, ["compare", "baseline", "no_such", "--out", str(tmp_path / "c")])
     assert result.exit_code == 2 and "no_such: no such scenario" in result.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path, monkeypatch):
+    path = write(tmp_path, SMALL_SWEEP)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["sweep", str(path), "--dry-run", "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert "small: 12 runs = 2 variant(s) x 3 design point(s) x 2 replication(s)" in result.stderr
+    assert "variants: push, pull" in result.stdout
+    assert "time series kept: participation, intrinsic_motivation" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]

@@ -82,3 +82,42 @@ def test_fingerprint_tracks_the_experiment():
     assert plan_of(replications=2).fingerprint == one.fingerprint
     assert plan_of(replications=3).fingerprint != one.fingerprint
     assert plan_of(replications=2, fixed={"steps": 20}).fingerprint != one.fingerprint
+
+
+ISSUE_EXAMPLE = """
+name = "push-vs-pull"
+base = "multi_sector_pull"          # scenario name or path
+seed = 1                            # master seed
+replications = 20
+[fixed]                             # overrides for every run
+"steps" = 300
+[variants.push]                     # named variants, each a set of overrides
+"push.incentive" = 0.6
+"vision.mode" = "none"
+[variants.pull]
+"push.incentive" = 0.0
+[sweep]
+design = "grid"                     # grid | lhs | random | sobol | morris
+samples = 64                        # for lhs, random, sobol, morris
+[sweep.parameters]
+"vision.inclusion" = [0.2, 0.5, 0.8]                 # levels
+"dialogue.confidence" = { low = 0.1, high = 0.4 }    # a range
+[output]
+timeseries = ["participation", "intrinsic_motivation"]   # or "all" or "none"
+every = 1
+"""
+
+
+def test_the_documented_example_plans_as_described(tmp_path):
+    from sim.experiment.spec import load_experiment
+
+    path = tmp_path / "example.toml"
+    path.write_text(ISSUE_EXAMPLE)
+    exp, text = load_experiment(path)
+    plan = make_plan(exp, str(path), text)
+    # 2 variants x (3 levels x 5 default grid levels of the range) x 20 replications
+    assert len(plan.tasks) == 2 * 15 * 20
+    assert sorted({p["dialogue.confidence"] for p in plan.design.points}) == pytest.approx(
+        [0.1, 0.175, 0.25, 0.325, 0.4]
+    )
+    assert plan.configs["push"].vision.mode == "none"

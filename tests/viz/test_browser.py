@@ -119,10 +119,15 @@ def check_slider(page) -> None:
 
 
 def check_play(page) -> None:
-    """Play draws frames by itself until paused."""
+    """Play draws frames by itself until paused; levers can move while it plays."""
     before = status(page)[0]
     page.locator(".pp-play").click()
-    time.sleep(3)
+    time.sleep(1.5)
+    thumb = page.locator(".pp-lever-monitoring").get_by_role("slider")
+    thumb.focus()
+    for _ in range(5):  # each press re-renders the sidebar while frames keep coming
+        thumb.press("ArrowLeft")
+    time.sleep(1.5)
     page.locator(".pp-play").click()
     played = status(page)[0] - before
     assert played >= 3, f"only {played} frames in 3 s of play"
@@ -175,5 +180,7 @@ def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 20_000
     assert not page.errors and not other.errors, page.errors + other.errors
+    for tab in (page, other):  # Solara shows a render error as a traceback in the page
+        assert "Traceback" not in tab.evaluate("() => document.body.innerText")
     other.context.close()
     page.context.close()

@@ -30,3 +30,15 @@ def test_server_env_passes_preset_and_size() -> None:
     assert env["PUSHPULL_VIZ_SIZE"] == "120"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert str(commands.APP_PATH.parents[2]) in env["PYTHONPATH"]
+
+
+def test_viz_rejects_unknown_preset_and_bad_size() -> None:
+    app = typer.Typer()
+    commands.register(app)
+    result = CliRunner().invoke(app, ["--preset", "no_such_preset"])
+    assert result.exit_code == 2
+    assert "no such preset" in result.output
+    result = CliRunner().invoke(app, ["--size", "1"])
+    assert result.exit_code == 2
+    assert "population.size" in result.output
+    assert commands.check_start(None, 100) is None

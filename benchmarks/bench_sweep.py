@@ -74,10 +74,12 @@ def sweep(scenario: str, runs: int, workers: int, out: Path) -> dict[str, float]
 
 
 def load() -> str:
+    """The 1-minute load average, to judge wall-clock figures."""
     return f"load {os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
+    """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--scenario", default="baseline")

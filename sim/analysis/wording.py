@@ -43,6 +43,7 @@ def _range(low: float, high: float, pct: bool = True) -> str:
 
 
 def participation_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
+    """Sustained participation per variant, best first, and whether the lead is reliable."""
     values = {v: metric_ci(summary, v, "sustained_participation") for v in variants}
     ranked = sorted(variants, key=lambda v: -values[v][0] if values[v][0] == values[v][0] else 0)
     lines = ["## Who keeps acting together", ""]
@@ -70,6 +71,7 @@ def participation_sentences(summary: pd.DataFrame, variants: list[str]) -> list[
 
 
 def retention_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
+    """What was left after the last policy change (e.g. incentives withdrawn)."""
     lines = ["## After incentives stop", ""]
     measured = {v: metric_ci(summary, v, "retention") for v in variants}
     measured = {v: r for v, r in measured.items() if r[0] == r[0]}
@@ -105,6 +107,7 @@ def retention_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]
 
 
 def cost_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
+    """Progress made and incentive money spent per unit of progress."""
     lines = ["## What progress cost", ""]
     paid: dict[str, float] = {}
     for v in variants:

@@ -180,6 +180,7 @@ class _progress_bar:  # noqa: N801 - used as a context manager like a function
             self.progress.stop()
 
     def on_start(self, todo: int, done: int) -> None:
+        """Show the plan's headline and start the bar (the runner is about to run)."""
         if self.headline:
             err_console.print(self.headline, markup=False, soft_wrap=True)
         if done:
@@ -190,6 +191,7 @@ class _progress_bar:  # noqa: N801 - used as a context manager like a function
         self.task = self.progress.add_task("runs", total=todo, failed=0)
 
     def on_batch(self, runs: int, failed: int) -> None:
+        """Advance by a finished batch."""
         if self.task is None:
             return
         self.failed += failed

@@ -39,8 +39,10 @@ class Plan:
     @property
     def fingerprint(self) -> str:
         """Hash of everything that determines the runs' results (resume refuses a mismatch)."""
+        experiment = json.loads(self.experiment.canonical_json())
+        experiment.pop("description", None)  # prose; editing it must not block a resume
         payload = {
-            "experiment": json.loads(self.experiment.canonical_json()),
+            "experiment": experiment,
             "configs": {v: c.flat() for v, c in self.configs.items()},
         }
         blob = json.dumps(payload, sort_keys=True, default=str).encode()

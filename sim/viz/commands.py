@@ -93,8 +93,13 @@ def check_start(preset: str | None, size: int | None) -> str | None:
     Returns:
         A one-line problem description, or None if the explorer can start.
     """
+    # Imported here so that every other ``pushpull`` command starts without loading
+    # the model and Mesa just because this command is registered.
     from sim.config import ConfigError, bundled_scenarios, load_scenario
+    from sim.viz.explorer import MAX_ACTORS
 
+    if size and size > MAX_ACTORS:
+        return f"--size {size}: the explorer draws at most {MAX_ACTORS} actors"
     if preset and preset not in bundled_scenarios():
         return f"--preset {preset}: no such preset; bundled: {', '.join(bundled_scenarios())}"
     try:

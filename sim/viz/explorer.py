@@ -80,6 +80,7 @@ LEVERS: tuple[Lever, ...] = (
     ),
 )
 LEVERS_BY_KEY = {lever.key: lever for lever in LEVERS}
+MAX_ACTORS = int(LEVERS_BY_KEY["population_size"].high)
 
 
 def reach_label(value: Any) -> str:
@@ -182,10 +183,15 @@ class ExplorerModel(PushPullModel):
 
 
 def lever_values(config: Any) -> dict[str, Any]:
-    """The lever values of a scenario (what the sidebar shows after a preset is chosen)."""
+    """The lever values of a scenario (what the sidebar shows after a preset is chosen).
+
+    The population is capped at the slider's maximum: the explorer draws every actor
+    and lays the network out densely, which is meant for hundreds, not millions.
+    """
     flat = config.flat()
     values = {lever.key: flat[lever.param] for lever in LEVERS}
     values["reach"] = reach_label(values["reach"])
+    values["population_size"] = min(values["population_size"], MAX_ACTORS)
     return values
 
 

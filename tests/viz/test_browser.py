@@ -3,14 +3,22 @@ keeps browser sessions apart. Drives Debian's chromium through Playwright."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sim.config import bundled_scenarios, load_scenario
+from sim.viz import assets
 from sim.viz.screenshots import choose_preset, wait_text
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,6 +38,62 @@ pytestmark = [
     ),
 ]
 playwright_api = pytest.importorskip("playwright.sync_api")
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"explorer exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"explorer not ready after {STARTUP_TIMEOUT}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def explorer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``python -m sim.viz`` on a free port; yield its URL; stop it afterwards."""
+    if shutil.which("npm") is None and not assets.cdn_reachable():
+        pytest.skip("Solara's front-end assets need npm offline: apt-get install -y npm")
+    port = free_port()
+    log = tmp_path_factory.mktemp("explorer") / "server.log"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    with log.open("w") as out:
+        # Its own session, so the server and its solara child stop together.
+        proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "sim.viz", "--port", str(port), "--size", "150"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_ready(url, proc, log)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
 
 STATUS = ".pp-status"
 STATUS_RE = re.compile(r"Step (\d+) · participation ([0-9.]+) · incentive ([0-9.]+)")

@@ -130,3 +130,11 @@ def test_scheduled_change_moves_the_lever() -> None:
     changed = [session.step() for _ in range(151)]
     assert any(changed)
     assert session.values["incentive"] == 0.0
+
+
+def test_population_is_capped_for_drawing() -> None:
+    from sim.config import load_scenario
+    from sim.viz.explorer import MAX_ACTORS, lever_values
+
+    big = load_scenario(None, {"population.size": 50_000})
+    assert lever_values(big)["population_size"] == MAX_ACTORS

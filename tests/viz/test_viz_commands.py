@@ -42,3 +42,4 @@ def test_viz_rejects_unknown_preset_and_bad_size() -> None:
     assert result.exit_code == 2
     assert "population.size" in result.output
     assert commands.check_start(None, 100) is None
+    assert "at most" in commands.check_start(None, 50_000)

@@ -17,7 +17,9 @@ Overheads are measured within the same sweep, so they hold even on a busy machin
   ``duration`` column of runs.parquet), per run - idle workers included.
 
 Wall-clock throughput and speed-up need an otherwise idle machine; the load average is
-printed next to them.
+printed next to them. ``--synthetic 0.25`` replaces the model by a 0.25 s sleep that returns
+a time series of the real shape: the speed-up and overhead it reports are the executor's
+own, unaffected by other load on the machine.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.config import load_scenario
@@ -37,6 +40,21 @@ from sim.experiment.spec import parse_experiment
 from sim.run import run_scenario
 
 _MODEL_CPU = [0.0]
+#: Seconds a synthetic run sleeps (``--synthetic``); set in every process from the env.
+_SYNTHETIC_ENV = "PUSHPULL_BENCH_SYNTHETIC"
+
+
+def synthetic_run(cfg):
+    """A stand-in for the model: sleeps, then returns a time series of the real shape.
+
+    Sleeping uses no CPU, so the measured overhead is the executor's alone, whatever else
+    the machine is doing.
+    """
+    time.sleep(float(os.environ[_SYNTHETIC_ENV]))
+    steps = np.arange(1, cfg.steps + 1)
+    columns = {f"col{i}": np.sin(steps * (i + 1) + cfg.seed % 7) for i in range(21)}
+    summary = {f"metric{i}": float(i) for i in range(12)}
+    return summary, pd.DataFrame({"step": steps, **columns})
 
 
 def timed_run(cfg):
@@ -65,7 +83,10 @@ def sweep(scenario: str, runs: int, workers: int, out: Path) -> dict[str, float]
     plan = make_plan(exp, "bench")
     _MODEL_CPU[0] = 0.0
     wall, cpu = time.perf_counter(), time.process_time()
-    run_fn = timed_run if workers == 1 else None
+    if os.environ.get(_SYNTHETIC_ENV):
+        run_fn = synthetic_run
+    else:
+        run_fn = timed_run if workers == 1 else None
     report = run_plan(plan, out, workers=workers, fresh=True, run_fn=run_fn)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     assert report.ok == runs, report.errors[:3]
@@ -85,21 +106,32 @@ def main() -> None:
     parser.add_argument("--scenario", default="baseline")
     parser.add_argument("--bare-runs", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--synthetic",
+        type=float,
+        metavar="SECONDS",
+        help="replace the model by a sleep of this length (isolates the executor's overhead)",
+    )
     args = parser.parse_args()
 
-    bare = bare_run(args.scenario, args.bare_runs)
+    if args.synthetic:
+        os.environ[_SYNTHETIC_ENV] = str(args.synthetic)  # inherited by worker processes
+        bare = args.synthetic
+    else:
+        bare = bare_run(args.scenario, args.bare_runs)
     print(f"bare run ({args.scenario}): {bare * 1e3:.1f} ms  [{load()}]")
     first = None
     with tempfile.TemporaryDirectory() as tmp:
         for workers in args.workers:
             t = sweep(args.scenario, args.runs, workers, Path(tmp) / "r")
             first = first or t["wall"]
-            if workers == 1:
+            if workers == 1 and not args.synthetic:
                 overhead = (t["cpu"] - t["model_cpu"]) / args.runs
                 how = "CPU beyond the model"
             else:
-                overhead = (t["wall"] * workers - t["busy"]) / args.runs
-                how = "worker time not running"
+                running = args.runs * bare if args.synthetic else t["busy"]
+                overhead = (t["wall"] * workers - running) / args.runs
+                how = "worker time not running a model"
             print(
                 f"{workers} worker(s): {t['wall']:6.1f} s  {args.runs / t['wall']:5.2f} runs/s  "
                 f"speed-up x{first / t['wall']:.2f}  overhead/run {overhead * 1e3:5.1f} ms "

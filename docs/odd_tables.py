@@ -103,8 +103,8 @@ COLUMNS: dict[str, str] = {
     "progress_rate": "Progress made this step, p_t = (1/N) Σ_i A_i a_i (in [0, 1]).",
     "incentive_spend": "Rewards paid plus monitoring costs this step.",
     "budget_left": "max(budget - total spend so far, 0); `inf` when `push.budget` is unset.",
-    "incentive_active": "1 if push is active after this step's spending (incentive > 0 and budget "
-    "not exhausted), else 0; i.e. whether push will act in the next step.",
+    "incentive_active": "1 if push was active in this step (incentive > 0 and budget not "
+    "exhausted at the start of the step), else 0.",
     "dialogue_pairs": "Number of dialogue pairs this step whose perceived distance was below "
     "`dialogue.confidence` (pairs that converged).",
     "vision_dispersion": "Mean RMS distance of the sampled actors' visions from their centroid.",

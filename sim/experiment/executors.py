@@ -20,7 +20,7 @@ Outcome = tuple[Any, Any]  # (batch, result) or (batch, BaseException)
 #: that pending results never pile up.
 INFLIGHT_PER_WORKER = 2
 #: Imported once by the fork server; every local worker starts with them loaded.
-PRELOAD = ["sim.experiment.worker", "sim.run"]
+PRELOAD = ["__main__", "sim.experiment.worker", "sim.run"]
 
 
 def default_workers() -> int:

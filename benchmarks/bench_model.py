@@ -159,9 +159,10 @@ def fmt_rate(rate: float) -> str:
 
 
 def model_table(rows: list[dict]) -> str:
+    steps = rows[0]["steps"] if rows else STEPS
     lines = [
-        "| scenario | actors | build (s) | 100 steps (s) | total (s) | agent-steps/s "
-        "| CPU: 100 steps (s) | CPU: agent-steps/s | peak RSS (MB) |",
+        f"| scenario | actors | build (s) | {steps} steps (s) | total (s) | agent-steps/s "
+        f"| CPU: {steps} steps (s) | CPU: agent-steps/s | peak RSS (MB) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:

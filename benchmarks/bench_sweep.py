@@ -99,8 +99,8 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def main() -> None:
-    """Measure and print."""
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--scenario", default="baseline")
@@ -112,8 +112,34 @@ def main() -> None:
         metavar="SECONDS",
         help="replace the model by a sleep of this length (isolates the executor's overhead)",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--marginal",
+        action="store_true",
+        help="also run 2x the runs and report the marginal cost of a run, without the "
+        "fixed start-up (worker imports) and consolidation costs",
+    )
+    return parser.parse_args()
 
+
+def report(args: argparse.Namespace, bare: float, workers: int, t: dict, first: float) -> None:
+    """Print one line of results for a worker count."""
+    if workers == 1 and not args.synthetic:
+        overhead = (t["cpu"] - t["model_cpu"]) / args.runs
+        how = "CPU beyond the model"
+    else:
+        running = args.runs * bare if args.synthetic else t["busy"]
+        overhead = (t["wall"] * workers - running) / args.runs
+        how = "worker time not running a model"
+    print(
+        f"{workers} worker(s): {t['wall']:6.1f} s  {args.runs / t['wall']:5.2f} runs/s  "
+        f"speed-up x{first / t['wall']:.2f}  overhead/run {overhead * 1e3:5.1f} ms "
+        f"= {100 * overhead / bare:.1f}% of a bare run ({how})  [{load()}]"
+    )
+
+
+def main() -> None:
+    """Measure and print."""
+    args = parse_args()
     if args.synthetic:
         os.environ[_SYNTHETIC_ENV] = str(args.synthetic)  # inherited by worker processes
         bare = args.synthetic
@@ -125,18 +151,25 @@ def main() -> None:
         for workers in args.workers:
             t = sweep(args.scenario, args.runs, workers, Path(tmp) / "r")
             first = first or t["wall"]
-            if workers == 1 and not args.synthetic:
-                overhead = (t["cpu"] - t["model_cpu"]) / args.runs
-                how = "CPU beyond the model"
-            else:
-                running = args.runs * bare if args.synthetic else t["busy"]
-                overhead = (t["wall"] * workers - running) / args.runs
-                how = "worker time not running a model"
-            print(
-                f"{workers} worker(s): {t['wall']:6.1f} s  {args.runs / t['wall']:5.2f} runs/s  "
-                f"speed-up x{first / t['wall']:.2f}  overhead/run {overhead * 1e3:5.1f} ms "
-                f"= {100 * overhead / bare:.1f}% of a bare run ({how})  [{load()}]"
-            )
+            report(args, bare, workers, t, first)
+            if args.marginal:
+                marginal(args, bare, workers, t["wall"], Path(tmp) / "r")
+
+
+def marginal(args: argparse.Namespace, bare: float, workers: int, first: float, out: Path) -> None:
+    """Split a sweep's wall time into worker start-up, other fixed costs and cost per run.
+
+    Worker processes start once per Python process (the fork server persists), so sweeps
+    after the first one show the costs without start-up.
+    """
+    again = sweep(args.scenario, args.runs, workers, out)["wall"]
+    double = sweep(args.scenario, 2 * args.runs, workers, out)["wall"]
+    per_run = (double - again) / args.runs
+    print(
+        f"    marginal: {per_run * 1e3:.1f} ms wall per run "
+        f"({100 * (per_run * workers - bare) / bare:+.1f}% vs bare/{workers}); fixed per sweep "
+        f"{again - per_run * args.runs:.2f} s, plus {first - again:.2f} s worker start-up"
+    )
 
 
 if __name__ == "__main__":

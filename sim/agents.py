@@ -2,7 +2,7 @@
 
 Every attribute of every actor lives in one array of :class:`ActorState`, indexed by actor, so a
 step updates all actors at once. :class:`Actor` is a real ``mesa.Agent`` (``model.agents`` holds
-one per actor) whose properties read and write that actor's row, for inspection, Mesa tooling
+one per actor) whose read-only properties show that actor's row, for inspection, Mesa tooling
 and the browser explorer. Nothing in the hot path touches Actor objects.
 """
 

@@ -51,7 +51,10 @@ class Population(_Section):
     )
     sector_separation: float = _unit(0.6, "How far apart the sectors' vision centres lie.")
     vision_spread: float = Field(
-        0.1, ge=0.0, le=0.5, description="Spread (sd) of visions around their organisation centre."
+        0.1,
+        ge=0.0,
+        le=0.5,
+        description="Sd of organisation centres around sector centres and of visions around those.",
     )
     champions: float = _unit(0.0, "Share of actors with fixed high intrinsic motivation.")
     voice_inequality: float = Field(
@@ -274,6 +277,8 @@ class ParamInfo:
     high: float | None
     choices: tuple[str, ...] | None
     doc: str
+    low_exclusive: bool = False
+    high_exclusive: bool = False
 
     def allowed(self) -> str:
         """Human-readable description of the allowed values."""
@@ -283,22 +288,33 @@ class ParamInfo:
         if self.low is not None or self.high is not None:
             low = "-inf" if self.low is None else f"{self.low:g}"
             high = "inf" if self.high is None else f"{self.high:g}"
+            low += " (exclusive)" if self.low_exclusive else ""
+            high += " (exclusive)" if self.high_exclusive else ""
             return f"{self.kind} from {low} to {high}"
         return self.kind
 
 
 def _describe(name: str, field: Any) -> ParamInfo:
-    low = high = None
+    bounds: dict[str, float] = {}
     for meta in field.metadata:
-        low = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else low
-        low = getattr(meta, "gt", None) if getattr(meta, "gt", None) is not None else low
-        high = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else high
-        high = getattr(meta, "lt", None) if getattr(meta, "lt", None) is not None else high
+        for attr in ("ge", "gt", "le", "lt"):
+            if getattr(meta, attr, None) is not None:
+                bounds[attr] = getattr(meta, attr)
     annotation = field.annotation
     choices = _literal_choices(annotation)
     kind = "str" if choices else _kind_name(annotation)
     default = field.get_default(call_default_factory=True)
-    return ParamInfo(name, kind, default, low, high, choices, field.description or "")
+    return ParamInfo(
+        name,
+        kind,
+        default,
+        bounds.get("ge", bounds.get("gt")),
+        bounds.get("le", bounds.get("lt")),
+        choices,
+        field.description or "",
+        low_exclusive="gt" in bounds,
+        high_exclusive="lt" in bounds,
+    )
 
 
 def _literal_choices(annotation: Any) -> tuple[str, ...] | None:

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 if TYPE_CHECKING:
@@ -112,11 +110,29 @@ def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01)
         cells, weight = np.unique(coords, axis=0, return_counts=True)
     centres = (cells + 0.5) * cell
     pairs = cKDTree(centres).query_pairs(distance * math.sqrt(dims), output_type="ndarray")
-    n = centres.shape[0]
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels = _component_labels(centres.shape[0], pairs)
     sizes = np.bincount(labels, weights=weight)
     return int(np.count_nonzero(sizes >= max(2, min_share * n_points)))
+
+
+def _component_labels(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Connected components by min-label propagation with pointer jumping (few, cheap passes).
+
+    At the few hundred cells involved this beats building a scipy sparse graph every step.
+    """
+    labels = np.arange(n)
+    if len(pairs) == 0:
+        return labels
+    a, b = pairs[:, 0], pairs[:, 1]
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        new = labels.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, labels):
+            return labels
+        labels = new
 
 
 def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> dict[str, Any]:

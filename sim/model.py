@@ -209,11 +209,8 @@ class PushPullModel(mesa.Model):
     def _make_progress(self, acting: np.ndarray, shared_alignment: np.ndarray | None) -> float:
         coherence = shared_alignment
         if coherence is None:
-            centre = (
-                self.state.vision[acting].mean(axis=0)
-                if acting.any()
-                else self.state.vision.mean(axis=0)
-            )
+            vis, count = self.state.vision, np.count_nonzero(acting)
+            centre = acting @ vis / count if count else vis.mean(axis=0)  # no subset copy
             coherence = vision.alignment(self.state.vision, centre, self.params.vision.tolerance)
         made = progress.step_progress(acting, coherence)
         self.progress_total += made

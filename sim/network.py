@@ -2,7 +2,7 @@
 
 Kinds (``network.kind``):
 
-* ``small_world``: a Watts & Strogatz (1998) ring lattice over actors ordered by sector and
+* ``small_world``: a Watts & Strogatz (1998) ring lattice within each sector, actors ordered by
   organisation, so neighbours share a sector and mostly an organisation (high clustering). Each
   tie is then rewired with probability ``cross_sector_share`` to a random actor of another sector
   and with probability ``rewiring`` to a random actor of the same sector.
@@ -72,7 +72,7 @@ def build_graph(
         return Graph(n, np.zeros(n + 1, dtype=np.int64), empty, empty, True)
     half = min(mean_degree // 2, max((n - 1) // 2, 1))
     if kind == "small_world":
-        src, dst = _ring_lattice(n, half)
+        src, dst = _ring_lattice(sector, half)
         dst = _rewire(src, dst, sector, cross_share, rewiring, rng)
     else:
         src = rng.integers(0, n, size=n * half)
@@ -80,10 +80,19 @@ def build_graph(
     return _to_csr(n, src, dst)
 
 
-def _ring_lattice(n: int, half: int) -> tuple[np.ndarray, np.ndarray]:
+def _ring_lattice(sector: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each actor tied to the next ``half`` actors of its own sector's ring (sectors sorted).
+
+    Rings close within a sector block, so only rewired ties cross sectors and
+    ``cross_sector_share`` holds exactly even in small populations.
+    """
+    n = sector.size
+    start = np.searchsorted(sector, sector)  # first index of each actor's sector block
+    size = np.searchsorted(sector, sector, side="right") - start
     src = np.repeat(np.arange(n), half)
     offsets = np.tile(np.arange(1, half + 1), n)
-    return src, (src + offsets) % n
+    base = start[src]
+    return src, base + (src - base + offsets) % size[src]
 
 
 def _rewire(src, dst, sector, cross_share, rewiring, rng) -> np.ndarray:

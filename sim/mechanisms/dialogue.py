@@ -68,6 +68,8 @@ def dialogue_step(
     cells = np.concatenate([speakers, partners])[:, None] * dims + np.arange(dims)
     pulls = np.concatenate([gap, -gap])
     delta = np.bincount(cells.ravel(), weights=pulls.ravel(), minlength=n * dims)
-    moved = vision + convergence * delta.reshape(n, dims)
+    delta *= convergence  # in place: at a million actors every temporary costs
+    delta += vision.ravel()
+    moved = delta.reshape(n, dims)
     np.clip(moved, 0.0, 1.0, out=moved)
     return moved, int(speakers.size)

@@ -8,9 +8,10 @@ Kramer 2011 on collective impact without a boss).
 
 Expected extrinsic pressure on actor i, for incentive size ``b = push.incentive``:
 
-``X_i = R_i * e_i * L * m * b * k``
+``X_i = R_i * kappa_i * L * m * b * k``
 
-with ``R_i`` 1 under authority else 0, ``e_i`` i's incentive sensitivity, ``L = push.legitimacy``,
+with ``R_i`` 1 under authority else 0, ``kappa_i`` i's incentive sensitivity,
+``L = push.legitimacy``,
 ``m = push.monitoring`` (only monitored behaviour is rewarded or sanctioned; Becker 1968), and
 ``k`` = 1 for ``reward`` or ``sanction``, 2 for ``both`` (acting both earns the reward and avoids
 the fine). Push is active while ``b > 0`` and the budget ``push.budget`` is not spent.

@@ -1,6 +1,6 @@
 """Shared vision: none, imposed by a convener, or co-created by the voices that are heard.
 
-Every ``vision.revision_every`` steps (from step 0) the shared vision S is (re)formed:
+At step 1 and every ``vision.revision_every`` steps after it, the shared vision S is (re)formed:
 
 * ``none``: there is no shared vision; its pull is zero.
 * ``imposed``: S is the convener's vision, the mean starting vision of the convening sector
@@ -62,6 +62,6 @@ def update_ownership(
 
 def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.ndarray:
     """Gaussian alignment of every actor's vision with the shared vision, in (0, 1]."""
-    dims = vision.shape[1]
-    sq = np.einsum("ij,ij->i", vision - shared, vision - shared) / dims
+    diff = vision - shared
+    sq = np.einsum("ij,ij->i", diff, diff) / vision.shape[1]
     return np.exp(-sq / (2.0 * tolerance**2))

@@ -40,17 +40,17 @@ def fail(message: str) -> typer.Exit:
 
 WorkersOpt = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Local worker processes [default: all cores]."),
+    typer.Option("--workers", "-w", min=1, help="Local worker processes (default: all cores)."),
 ]
 SchedulerOpt = Annotated[
     str | None,
     typer.Option(help="Dask scheduler address, e.g. tcp://host:8786; runs the sweep there."),
 ]
-OutOpt = Annotated[Path | None, typer.Option(help="Results directory [default: results/<name>].")]
+OutOpt = Annotated[Path | None, typer.Option(help="Results directory (default: results/<name>).")]
 ResumeOpt = Annotated[
     bool, typer.Option("--resume/--fresh", help="Resume an interrupted sweep, or start over.")
 ]
-BatchOpt = Annotated[int | None, typer.Option(min=1, help="Runs per task [default: auto].")]
+BatchOpt = Annotated[int | None, typer.Option(min=1, help="Runs per task (default: auto).")]
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Validate and show the plan; run and write nothing.")
 ]
@@ -210,6 +210,8 @@ def _print_report(report) -> None:
         markup=False,
         soft_wrap=True,
     )
+    for line in report.warnings:
+        err_console.print(f"warning: {line}", markup=False, soft_wrap=True)
     for line in report.errors[:5]:
         err_console.print(f"  {line}", markup=False, soft_wrap=True)
     if len(report.errors) > 5:
@@ -245,7 +247,7 @@ def compare(
     scenarios: Annotated[list[str], typer.Argument(help="Two or more scenario names or files.")],
     replications: Annotated[int, typer.Option(min=1, help="Runs per scenario.")] = 10,
     out: Annotated[
-        Path | None, typer.Option(help="Output directory [default: results/compare-...].")
+        Path | None, typer.Option(help="Output directory (default: results/compare-...).")
     ] = None,
     workers: WorkersOpt = None,
     seed: Annotated[int, typer.Option(min=0, help="Master seed.")] = 1,

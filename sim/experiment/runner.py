@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
-import platform
-import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import pyarrow as pa
 from sim import store
 from sim.experiment import executors, worker
 from sim.experiment.errors import ExperimentError
+from sim.experiment.manifest import build_manifest, git_commit, now
 from sim.experiment.plan import Plan
 from sim.experiment.worker import Batch, RunFn, Task, run_batch
 
@@ -64,6 +62,7 @@ class SweepReport:
     failed: int = 0
     lost: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 Progress = Callable[[int, int], None]  # (runs finished in this call, of which failed)
@@ -113,20 +112,26 @@ def _select_columns(plan: Plan, available: list[str]) -> list[str]:
     return chosen
 
 
-def prepare_dir(plan: Plan, out_dir: Path, fresh: bool) -> store.PartStore:
-    """Make ``out_dir`` ready: start over (``fresh``) or check it belongs to this plan."""
+def check_dir(plan: Plan, out_dir: Path) -> None:
+    """Refuse a results directory that holds another experiment's (or unknown) results."""
     manifest = store.read_manifest(out_dir)
-    if fresh:
-        store.clear(out_dir)
-    elif manifest is not None and manifest.get("fingerprint") != plan.fingerprint:
+    if manifest is not None and manifest.get("fingerprint") != plan.fingerprint:
         raise ExperimentError(
             f"{out_dir}: holds results of a different version of experiment "
             f"{manifest.get('name')!r}; use --fresh to discard them or --out for another directory"
         )
-    elif manifest is None and (out_dir / store.PARTS_DIR).exists():
+    if manifest is None and (out_dir / store.PARTS_DIR).exists():
         raise ExperimentError(
             f"{out_dir}: has run parts but no manifest; use --fresh to start over"
         )
+
+
+def prepare_dir(plan: Plan, out_dir: Path, fresh: bool) -> store.PartStore:
+    """Make ``out_dir`` ready: start over (``fresh``) or check it belongs to this plan."""
+    if fresh:
+        store.clear(out_dir)
+    else:
+        check_dir(plan, out_dir)
     parts = store.PartStore(out_dir)
     parts.open()
     return parts
@@ -178,63 +183,81 @@ def guided_batch_size(workers: int, fixed: int | None = None) -> Callable[[int],
     return lambda remaining: max(1, min(MAX_BATCH, remaining // (workers * 4)))
 
 
-def run_plan(
-    plan: Plan,
-    out_dir: Path,
-    *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    fresh: bool = False,
-    batch_size: int | None = None,
-    run_fn: RunFn | None = None,
-    progress: Progress | None = None,
-    on_start: Callable[[int, int], None] | None = None,
-) -> SweepReport:
+@dataclass
+class Options:
+    """How to run a plan (see :func:`run_plan` for the meaning of each field)."""
+
+    workers: int | None = None
+    scheduler: str | None = None
+    fresh: bool = False
+    batch_size: int | None = None
+    run_fn: RunFn | None = None
+    progress: Progress | None = None
+    on_start: Callable[[int, int], None] | None = None
+
+
+def run_plan(plan: Plan, out_dir: Path | str, **options: Any) -> SweepReport:
     """Execute the runs of ``plan`` that are not yet in ``out_dir`` and consolidate.
 
     Args:
         plan: The validated plan.
         out_dir: Results directory.
-        workers: Local worker processes (default: all cores); ignored with ``scheduler``.
-        scheduler: Address of a Dask scheduler, e.g. ``tcp://host:8786``.
-        fresh: Discard existing results instead of resuming.
-        batch_size: Runs per task (default: chosen from the number of runs and workers).
-        run_fn: Executes one scenario (default: the core model; tests inject failures).
-        progress: Called after each finished batch with (runs, failed runs).
-        on_start: Called once with (runs to do, runs already done).
+        **options: Fields of :class:`Options`:
+            workers: Local worker processes (default: all cores); ignored with ``scheduler``.
+            scheduler: Address of a Dask scheduler, e.g. ``tcp://host:8786``.
+            fresh: Discard existing results instead of resuming.
+            batch_size: Runs per task (default: shrinking batches of at most 16).
+            run_fn: Executes one scenario (default: the core model; tests inject failures).
+            progress: Called after each finished batch with (runs, failed runs).
+            on_start: Called once with (runs to do, runs already done).
 
     Raises:
-        ExperimentError: bad input or a results directory of another experiment.
+        ExperimentError: bad input, a results directory of another experiment, or one in
+            use by another sweep.
     """
-    if not scheduler and (workers or executors.default_workers()) > 1:
+    opts = Options(**options)
+    if not opts.scheduler and (opts.workers or executors.default_workers()) > 1:
         executors.warm_up_processes()  # overlaps the workers' imports with the preflight
-    schema = preflight(plan, run_fn)
-    client = executors.connect_dask(scheduler) if scheduler else None
-    manifest: dict[str, Any] | None = None
+    schema = preflight(plan, opts.run_fn)
+    if not opts.fresh:
+        check_dir(plan, Path(out_dir))  # before the lock file is created: bad input writes nothing
+    client = executors.connect_dask(opts.scheduler) if opts.scheduler else None
     try:
-        out_dir = Path(out_dir)
-        parts = prepare_dir(plan, out_dir, fresh)
-        done = set(parts.finished()["run_id"].tolist())
-        todo = [t for t in plan.tasks if t.run_id not in done]
-        report = SweepReport(out_dir, total=len(plan.tasks), skipped=len(plan.tasks) - len(todo))
-        nworkers = (
-            executors.dask_workers(client) if client else (workers or executors.default_workers())
-        )
-        manifest = _manifest(plan, schema, out_dir, nworkers, scheduler)
-        store.write_json_atomic(manifest, out_dir / store.MANIFEST_FILE)
-        if on_start:
-            on_start(len(todo), report.skipped)
-        batches = make_batches(plan, schema, todo, guided_batch_size(nworkers, batch_size), run_fn)
-        with closing(_outcomes(batches, client, nworkers)) as outcomes:
-            _consume(outcomes, parts, report, progress)
-    except KeyboardInterrupt:
-        if manifest is not None:  # what finished is consolidated and usable
-            _finish(parts, schema, manifest, report)
-        raise
+        with store.exclusive(Path(out_dir)):
+            return _run_locked(plan, Path(out_dir), schema, client, opts)
     finally:
         if client is not None:
             client.close()
-    _finish(parts, schema, manifest, report)
+
+
+def _run_locked(
+    plan: Plan, out_dir: Path, schema: Schema, client: Any, opts: Options
+) -> SweepReport:
+    previous = store.read_manifest(out_dir) or {}
+    parts = prepare_dir(plan, out_dir, opts.fresh)
+    done = set(parts.finished()["run_id"].tolist())
+    todo = [t for t in plan.tasks if t.run_id not in done]
+    report = SweepReport(out_dir, total=len(plan.tasks), skipped=len(plan.tasks) - len(todo))
+    if done and todo and previous.get("git_commit") not in (None, git_commit()):
+        # Same experiment, different code: the model may have changed between sessions.
+        report.warnings.append(
+            f"resuming results of commit {previous['git_commit'][:10]} with commit "
+            f"{(git_commit() or '?')[:10]}; use --fresh if the model changed"
+        )
+    local = opts.workers or executors.default_workers()
+    nworkers = executors.dask_workers(client) if client else local
+    manifest = build_manifest(plan, schema, out_dir, nworkers, opts.scheduler)
+    store.write_json_atomic(manifest, out_dir / store.MANIFEST_FILE)
+    if opts.on_start:
+        opts.on_start(len(todo), report.skipped)
+    size = guided_batch_size(nworkers, opts.batch_size)
+    batches = make_batches(plan, schema, todo, size, opts.run_fn)
+    try:
+        with closing(_outcomes(batches, client, nworkers)) as outcomes:
+            _consume(outcomes, parts, report, opts.progress)
+    finally:
+        # Also after Ctrl-C: what finished is consolidated and usable right away.
+        _finish(parts, schema, manifest, report)
     return report
 
 
@@ -291,7 +314,7 @@ def _finish(parts: store.PartStore, schema: Schema, manifest: dict, report: Swee
     n_runs, n_rows = parts.consolidate(schema.arrow())
     finished = parts.finished()
     manifest.update(
-        finished_at=_now(),
+        finished_at=now(),
         counts={
             "planned": report.total,
             "finished": int(len(finished)),
@@ -303,60 +326,3 @@ def _finish(parts: store.PartStore, schema: Schema, manifest: dict, report: Swee
         },
     )
     store.write_json_atomic(manifest, parts.out_dir / store.MANIFEST_FILE)
-
-
-def _manifest(
-    plan: Plan, schema: Schema, out_dir: Path, workers: int, scheduler: str | None
-) -> dict[str, Any]:
-    previous = store.read_manifest(out_dir) or {}
-    return {
-        "name": plan.experiment.name,
-        "fingerprint": plan.fingerprint,
-        "experiment_source": plan.source,
-        "experiment_file": plan.text,
-        "experiment": plan.experiment.model_dump(mode="json"),
-        "package_version": _package_version(),
-        "git_commit": _git_commit(),
-        "python": platform.python_version(),
-        "started_at": previous.get("started_at", _now()),
-        "session_started_at": _now(),
-        "finished_at": None,
-        "executor": {"scheduler": scheduler, "workers": workers},
-        "variants": {v: c.flat() for v, c in plan.configs.items()},
-        "design": plan.design.to_json(),
-        "master_seed": plan.experiment.seed,
-        "seeds": [t.seed for t in plan.tasks],
-        "metrics": schema.metrics,
-        "timeseries_columns": schema.columns,
-        "counts": previous.get("counts", {}),
-    }
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pushpull")
-    except PackageNotFoundError:
-        import sim
-
-        return str(getattr(sim, "__version__", "unknown"))
-
-
-def _git_commit() -> str | None:
-    root = Path(__file__).resolve().parents[2]
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None

@@ -1,4 +1,6 @@
-"""The ``pushpull viz`` command: prepare offline assets and start the Solara server.
+"""The ``pushpull viz`` command: prepare offline assets and start the explorer's server.
+
+The explorer (:mod:`sim.viz.app`) is a Mesa ``SolaraViz`` app served by Solara.
 
 The server runs as a child process (``python -m solara run sim/viz/app.py``) so the
 environment it needs (the asset cache, the starting preset) is set before Solara reads

@@ -6,10 +6,10 @@ bridges the two: each keyword is one lever (a dotted scenario parameter) applied
 an override on top of a bundled preset. It also computes the network layout once per
 model, so drawing a frame only recolours nodes.
 
-:class:`ExplorerSession` is the mutable state behind one browser session (one Solara
-kernel): the current preset and lever values, the model, and a version counter the
-page uses to know when to redraw. It has no Solara dependency, so it is testable
-without a browser.
+:class:`ExplorerSession` is the same session logic without Solara (preset, lever
+values, model, a version counter), for scripts and tests. The browser page
+(:mod:`sim.viz.app`, a Mesa SolaraViz app) keeps this state in session-scoped Solara
+reactive variables instead.
 """
 
 from __future__ import annotations

@@ -47,6 +47,23 @@ def wait_text(page, css: str, expr: str, arg: object = None, timeout: float = 20
     page.wait_for_function(script, arg=arg, timeout=timeout)
 
 
+def button(page, name: str):
+    """One of SolaraViz's run buttons: ``"Step"``, ``"Reset"``, or ``"play"`` (▶ / ❚❚)."""
+    if name == "play":
+        return page.get_by_role("button", name=re.compile("^(▶|❚❚)$"))
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def lever_slider(page, label: str):
+    """The slider thumb of the lever with this label (its value is ``aria-valuenow``)."""
+    return page.locator(".v-slider", has_text=label).get_by_role("slider")
+
+
+def slider_value(page, label: str) -> float:
+    """The value of the lever slider with this label."""
+    return float(lever_slider(page, label).get_attribute("aria-valuenow"))
+
+
 def current_step(page) -> int:
     """The step shown in the status line."""
     return int(STEP_RE.search(page.locator(".pp-status").inner_text()).group(1))
@@ -63,14 +80,14 @@ def choose_preset(page, name: str) -> None:
 def run_to(page, step: int) -> None:
     """Play until close to ``step``, then single-step to it (pausing may overshoot by one)."""
     if current_step(page) < step - 8:
-        page.locator(".pp-play").click()
+        button(page, "play").click()
         while current_step(page) < step - 8:
             time.sleep(0.1)
-        page.locator(".pp-play").click()
+        button(page, "play").click()
         time.sleep(0.5)
     while current_step(page) < step:
         before = current_step(page)
-        page.locator(".pp-step").click()
+        button(page, "Step").click()
         wait_text(page, ".pp-status", "!t.startsWith('Step ' + a + ' ')", before)
 
 

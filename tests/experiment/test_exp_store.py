@@ -70,3 +70,15 @@ def test_clear_removes_only_owned_files(tmp_path):
     assert store.read_manifest(tmp_path) == {"a": 1}
     store.clear(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_directory_is_written_by_one_sweep_at_a_time(tmp_path):
+    import pytest
+
+    from sim.experiment.errors import ExperimentError
+
+    busy = pytest.raises(ExperimentError, match="another sweep is writing here")
+    with store.exclusive(tmp_path), busy, store.exclusive(tmp_path):
+        pass
+    with store.exclusive(tmp_path):  # released
+        pass

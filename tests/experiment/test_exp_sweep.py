@@ -123,3 +123,17 @@ def test_a_dying_worker_keeps_finished_runs_and_a_resume_completes(tmp_path):
     assert report.skipped == len(kept) and report.ok == 12 - len(kept)
     runs, _ = read_results(out)
     assert runs["run_id"].tolist() == list(range(12))
+
+
+def test_resuming_with_other_code_warns(tmp_path):
+    plan = small_plan(tmp_path)
+    out = tmp_path / "out"
+    run_plan(plan, out, workers=1, batch_size=4)
+    last = sorted((out / "parts").glob("*.runs.parquet"))[-1]
+    last.unlink()  # as if the session had been killed before its last batch
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["git_commit"] = "0" * 40
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    report = run_plan(plan, out, workers=1)
+    assert (report.skipped, report.ok) == (8, 4)
+    assert any("resuming results of commit 0000000000" in w for w in report.warnings)

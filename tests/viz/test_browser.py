@@ -1,5 +1,6 @@
-"""The explorer in a real browser: renders, steps, plays, reacts to levers, resets, and
-keeps browser sessions apart. Drives Debian's chromium through Playwright."""
+"""The explorer (a Mesa SolaraViz app) in a real browser: renders, steps, plays, reacts
+to levers, resets, and keeps browser sessions apart (each its own model and levers).
+Drives Debian's chromium through Playwright."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 
 from sim.config import bundled_scenarios, load_scenario
 from sim.viz import assets
-from sim.viz.screenshots import choose_preset, wait_text
+from sim.viz.screenshots import button, choose_preset, lever_slider, slider_value, wait_text
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -144,7 +145,7 @@ def natural_width(page, css: str) -> int:
 
 def click_step(page) -> int:
     step = status(page)[0]
-    page.locator(".pp-step").click()
+    button(page, "Step").click()
     wait_step(page, step + 1)
     return step + 1
 
@@ -173,36 +174,38 @@ def check_stepping(page) -> None:
 
 def check_slider(page) -> None:
     """Raise the incentive with the keyboard: the model and the label follow."""
-    thumb = page.locator(".pp-lever-incentive").get_by_role("slider")
+    thumb = lever_slider(page, "Push: incentive")
     thumb.focus()
     for _ in range(4):
         thumb.press("ArrowRight")
-    wait_text(page, STATUS, "!t.includes(' incentive 0.00 ')")
-    assert status(page)[2] > 0
-    assert "Push: incentive: 0.00" not in page.locator(".pp-lever-incentive").inner_text()
+    wait_text(page, STATUS, "t.includes(' incentive 0.20 ')")
+    assert slider_value(page, "Push: incentive") == 0.2
 
 
 def check_play(page) -> None:
     """Play draws frames by itself until paused; levers can move while it plays."""
     before = status(page)[0]
-    page.locator(".pp-play").click()
+    button(page, "play").click()
     time.sleep(1.5)
-    thumb = page.locator(".pp-lever-monitoring").get_by_role("slider")
+    thumb = lever_slider(page, "Push: monitoring")
     thumb.focus()
     for _ in range(5):  # each press re-renders the sidebar while frames keep coming
         thumb.press("ArrowLeft")
     time.sleep(1.5)
-    page.locator(".pp-play").click()
+    button(page, "play").click()
     played = status(page)[0] - before
     assert played >= 3, f"only {played} frames in 3 s of play"
-    page.locator(".pp-step").wait_for(state="visible")
+    playwright_api.expect(button(page, "Step")).to_be_enabled()
 
 
 def check_withdraw(page) -> None:
     """Withdrawing incentives mid-run sets the model's and the slider's incentive to 0."""
     page.locator(".pp-withdraw").click()
     wait_text(page, STATUS, "t.includes(' incentive 0.00 ')")
-    wait_text(page, ".pp-lever-incentive", "t.includes('0.00')")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.v-slider')].find(s => s.innerText.includes("
+        "'Push: incentive'))?.querySelector('[role=slider]')?.getAttribute('aria-valuenow') === '0'"
+    )
 
 
 def check_sessions_apart(page, other) -> None:
@@ -214,6 +217,14 @@ def check_sessions_apart(page, other) -> None:
     assert status(page)[0] == step_first
     click_step(page)
     assert status(other)[0] == 2
+    # The levers are per session too: moving one in the second leaves the first alone.
+    thumb = lever_slider(other, "Push: incentive")
+    thumb.focus()
+    thumb.press("ArrowRight")
+    wait_text(other, STATUS, "t.includes(' incentive 0.05 ')")
+    time.sleep(0.5)
+    assert slider_value(page, "Push: incentive") == 0.0
+    assert status(page)[2] == 0.0
 
 
 def check_preset_and_reset(page) -> None:
@@ -221,10 +232,10 @@ def check_preset_and_reset(page) -> None:
     preset = "multi_sector_push"
     if preset in bundled_scenarios():
         choose_preset(page, preset)
-        expected = f"{load_scenario(preset).push.incentive:.2f}"
-        assert expected in page.locator(".pp-lever-incentive").inner_text()
+        assert slider_value(page, "Push: incentive") == load_scenario(preset).push.incentive
+        assert status(page)[2] == round(load_scenario(preset).push.incentive, 2)
         click_step(page)
-    page.locator(".pp-reset").click()
+    button(page, "Reset").click()
     wait_step(page, 0)
 
 

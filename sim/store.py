@@ -4,6 +4,7 @@ Layout of a results directory::
 
     parts/<first>-<last>-<token>.ts.parquet    time series of one finished batch
     parts/<first>-<last>-<token>.runs.parquet  one row per run of that batch (commit marker)
+    parts/.lock                                held by the sweep writing the directory
     runs.parquet, timeseries.parquet           consolidated, sorted by run_id
     manifest.json                              what was run, by what, when
 
@@ -77,15 +78,25 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
 
 
 def clear(out_dir: Path) -> None:
-    """Remove everything a previous sweep or analysis wrote (and nothing else)."""
+    """Remove everything a previous sweep or analysis wrote (and nothing else).
+
+    The lock file in ``parts/`` stays: the sweep calling this holds it.
+    """
     for name in OWNED:
         path = Path(out_dir) / name
-        if path.is_dir():
+        if name == PARTS_DIR and path.is_dir():
+            for child in path.iterdir():
+                if child.name != LOCK_FILE:
+                    child.unlink()
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
 
 
+#: In parts/, which holds only files of the sweep (and is left out of version control).
 LOCK_FILE = ".lock"
 
 
@@ -98,8 +109,8 @@ def exclusive(out_dir: Path) -> Iterator[None]:
     """
     from sim.experiment.errors import ExperimentError
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / LOCK_FILE, "a+") as handle:
+    (out_dir / PARTS_DIR).mkdir(parents=True, exist_ok=True)
+    with open(out_dir / PARTS_DIR / LOCK_FILE, "a+") as handle:
         try:
             import fcntl
         except ImportError:  # Windows: no advisory locks; run one sweep per directory

@@ -120,7 +120,7 @@ def check_dir(plan: Plan, out_dir: Path) -> None:
             f"{out_dir}: holds results of a different version of experiment "
             f"{manifest.get('name')!r}; use --fresh to discard them or --out for another directory"
         )
-    if manifest is None and (out_dir / store.PARTS_DIR).exists():
+    if manifest is None and any((out_dir / store.PARTS_DIR).glob("*.parquet")):
         raise ExperimentError(
             f"{out_dir}: has run parts but no manifest; use --fresh to start over"
         )

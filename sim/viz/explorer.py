@@ -14,13 +14,12 @@ reactive variables instead.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from sim.config import ConfigError, bundled_scenarios, load_scenario
+from sim.config import ConfigError, load_scenario
 from sim.model import PushPullModel
 
 DEFAULTS_LABEL = "(defaults)"
@@ -193,115 +192,3 @@ def lever_values(config: Any) -> dict[str, Any]:
     values["reach"] = reach_label(values["reach"])
     values["population_size"] = min(values["population_size"], MAX_ACTORS)
     return values
-
-
-class ExplorerSession:
-    """Everything one browser session changes: preset, lever values, model, version.
-
-    Thread-safe enough for Solara: the play loop steps from a worker thread while the
-    page reads; a lock keeps a step from interleaving with a reset.
-
-    Args:
-        preset: starting preset (None for the defaults, or the first bundled one).
-        population_size: starting number of actors (None keeps the preset's).
-    """
-
-    def __init__(self, preset: str | None = None, population_size: int | None = None) -> None:
-        self.lock = threading.RLock()
-        self.version = 0
-        self._drawn = threading.Condition()
-        self.drawn_version = 0
-        self.error: str | None = None
-        self.presets = [DEFAULTS_LABEL, *bundled_scenarios()]
-        self.preset = preset if preset in self.presets else DEFAULTS_LABEL
-        self.values = lever_values(load_scenario(self._spec()))
-        if population_size is not None:
-            self.values["population_size"] = population_size
-        self.model = self._build()
-
-    def _spec(self) -> str | None:
-        return None if self.preset == DEFAULTS_LABEL else self.preset
-
-    def _build(self) -> ExplorerModel:
-        return ExplorerModel(self.preset, **self.values)
-
-    def choose_preset(self, preset: str) -> None:
-        """Load a preset's lever values (keeping the chosen population size) and reset."""
-        with self.lock:
-            self.preset = preset
-            size = self.values.get("population_size")
-            self.values = lever_values(load_scenario(self._spec()))
-            self.values["population_size"] = size
-            self.reset()
-
-    def set_lever(self, key: str, value: Any) -> None:
-        """Set one lever; live levers also change the running model from the next step."""
-        lever = LEVERS_BY_KEY[key]
-        with self.lock:
-            self.values[key] = value
-            self.error = None
-            if lever.live:
-                param_value = reach_value(value) if key == "reach" else value
-                try:
-                    self.model.set_parameter(lever.param, param_value)
-                except ConfigError as exc:
-                    self.error = str(exc)
-            self.version += 1
-
-    def withdraw_incentives(self) -> None:
-        """Set the incentive to zero mid-run: who keeps acting without the push?"""
-        self.set_lever("incentive", 0.0)
-
-    def step(self, steps: int = 1) -> bool:
-        """Advance the model.
-
-        Returns:
-            True if the scenario's schedule changed a parameter (e.g. incentives
-            withdrawn at step 151); the lever values then follow the model.
-        """
-        with self.lock:
-            before = self.model.params
-            for _ in range(steps):
-                self.model.step()
-            changed = self.model.params is not before
-            if changed:
-                current = lever_values(self.model.params)
-                self.values.update({k: current[k] for k in current if LEVERS_BY_KEY[k].live})
-            self.version += 1
-            return changed
-
-    def reset(self) -> None:
-        """Rebuild the model from the current preset and lever values."""
-        with self.lock:
-            try:
-                self.model = self._build()
-                self.error = None
-            except ConfigError as exc:
-                self.error = str(exc)
-            self.version += 1
-
-    def mark_drawn(self, version: int) -> None:
-        """Record that the page has drawn ``version`` (called after a render)."""
-        with self._drawn:
-            self.drawn_version = max(self.drawn_version, version)
-            self._drawn.notify_all()
-
-    def wait_drawn(self, timeout: float = 2.0) -> bool:
-        """Block until the current version has been drawn (or ``timeout`` passes).
-
-        The play loop waits here so that it never changes state again while the page
-        is still rendering the previous frame; otherwise a render started by a click
-        keeps finding new state and Solara aborts it as a render loop.
-        """
-        with self._drawn:
-            return self._drawn.wait_for(lambda: self.drawn_version >= self.version, timeout)
-
-    @property
-    def step_count(self) -> int:
-        """Steps taken by the current model."""
-        return int(self.model.steps)
-
-    @property
-    def participation(self) -> float:
-        """Share of actors acting now."""
-        return float(np.mean(self.model.state.acting))

@@ -5,12 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import ConfigError, bundled_scenarios
+from sim.config import ConfigError
 from sim.viz.explorer import (
-    DEFAULTS_LABEL,
     LEVERS,
     ExplorerModel,
-    ExplorerSession,
     reach_label,
     reach_value,
 )
@@ -53,56 +51,16 @@ def test_reach_round_trip() -> None:
     assert reach_value(reach_label(["business", "academia"])) == ["business", "academia"]
 
 
-def test_session_steps_and_levers() -> None:
-    session = ExplorerSession(population_size=60)
-    assert session.step_count == 0
-    session.step(3)
-    assert session.step_count == 3
-    version = session.version
-    session.set_lever("incentive", 0.7)  # live: the running model changes now
-    assert session.model.params.push.incentive == pytest.approx(0.7)
-    assert session.version > version
-    session.set_lever("population_size", 100)  # structural: only on reset
-    assert session.model.state.sector.size == 60
-    session.withdraw_incentives()
-    assert session.model.params.push.incentive == 0.0
-    assert session.values["incentive"] == 0.0
-    session.reset()
-    assert session.step_count == 0
-    assert session.model.state.sector.size == 100
-
-
-def test_session_reports_invalid_lever_value() -> None:
-    session = ExplorerSession(population_size=50)
-    session.set_lever("incentive", 5.0)  # above the allowed range
-    assert session.error and "push.incentive" in session.error
-    session.set_lever("incentive", 0.1)
-    assert session.error is None
-
-
-def test_session_presets() -> None:
-    session = ExplorerSession(population_size=50)
-    assert session.presets[0] == DEFAULTS_LABEL
-    assert session.presets[1:] == bundled_scenarios()
-    if len(session.presets) < 2:
-        pytest.skip("no bundled scenarios")
-    preset = session.presets[-1]
-    session.choose_preset(preset)
-    assert session.preset == preset
-    assert session.model.preset == preset
-    assert session.values["population_size"] == 50  # the chosen size survives a preset
-    assert session.step_count == 0
-
-
 def test_figures_render_png_frames() -> None:
-    session = ExplorerSession(population_size=80)
-    network, series = NetworkFigure(session.model), TimeSeriesFigure(session.model)
-    first = network.png(session.model)
+    model = ExplorerModel(population_size=80)
+    network, series = NetworkFigure(model), TimeSeriesFigure(model)
+    first = network.png(model)
     assert first.startswith(PNG_SIGNATURE)
-    assert series.png(session.model.metrics_frame()).startswith(PNG_SIGNATURE)
-    session.step(5)
-    assert network.png(session.model) != first
-    assert series.png(session.model.metrics_frame()).startswith(PNG_SIGNATURE)
+    assert series.png(model.metrics_frame()).startswith(PNG_SIGNATURE)
+    for _ in range(5):
+        model.step()
+    assert network.png(model) != first
+    assert series.png(model.metrics_frame()).startswith(PNG_SIGNATURE)
 
 
 def test_network_figure_without_ties() -> None:
@@ -120,16 +78,6 @@ def test_network_figure_without_ties() -> None:
 def test_limits_grow_by_doubling() -> None:
     assert _grown(1.0, 0.5) == 1.0
     assert _grown(1.0, 3.0) == 4.0
-
-
-def test_scheduled_change_moves_the_lever() -> None:
-    if "push_then_withdraw" not in bundled_scenarios():
-        pytest.skip("preset push_then_withdraw not bundled")
-    session = ExplorerSession("push_then_withdraw", population_size=50)
-    assert session.values["incentive"] > 0
-    changed = [session.step() for _ in range(151)]
-    assert any(changed)
-    assert session.values["incentive"] == 0.0
 
 
 def test_population_is_capped_for_drawing() -> None:

@@ -86,7 +86,7 @@ def run(
             overrides["seed"] = seed
         if steps is not None:
             overrides["steps"] = steps
-        config = load_scenario(scenario, overrides)
+        config = load_scenario(scenario, overrides, override_label="--set")
     except ConfigError as exc:
         raise fail(str(exc)) from None
     out_dir = out or Path("out") / config.name

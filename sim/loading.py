@@ -68,13 +68,16 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_scenario(
-    spec: str | Path | None = None, overrides: dict[str, Any] | None = None
+    spec: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    override_label: str = "override",
 ) -> schema.Scenario:
     """Load a scenario by bundled name or path, apply dotted overrides and validate.
 
     Args:
         spec: bundled scenario name, path to a TOML file, or None for the defaults.
         overrides: ``{dotted.name: value}`` applied on top of the file.
+        override_label: how errors name the source of an override (the CLI says ``--set``).
 
     Raises:
         ConfigError: with a one-line message naming the source, the key and what is allowed.
@@ -86,19 +89,21 @@ def load_scenario(
         path = resolve_scenario_path(spec)
         data, source = read_toml(path), str(path)
         data.setdefault("name", path.stem)
-    return build_scenario(data, source, overrides or {})
+    return build_scenario(data, source, overrides or {}, override_label)
 
 
-def build_scenario(data: dict[str, Any], source: str, overrides: dict[str, Any]) -> schema.Scenario:
+def build_scenario(
+    data: dict[str, Any], source: str, overrides: dict[str, Any], override_label: str = "override"
+) -> schema.Scenario:
     """Validate a nested mapping plus dotted overrides into a Scenario."""
     data = copy.deepcopy(data)
     for key, value in overrides.items():
-        _set_dotted(data, key, value, "--set")
+        _set_dotted(data, key, value, override_label)
     _check_schedule_keys(data.get("schedule"), source)
     try:
         scenario = schema.Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source, overrides)) from None
+        raise ConfigError(format_validation_error(exc, source, overrides, override_label)) from None
     _check_schedule_values(scenario, source)
     return scenario
 
@@ -166,15 +171,17 @@ def _check_schedule_keys(schedule: Any, source: str) -> None:
                 )
 
 
-def format_validation_error(exc: ValidationError, source: str, overrides: dict[str, Any]) -> str:
+def format_validation_error(
+    exc: ValidationError, source: str, overrides: dict[str, Any], override_label: str = "override"
+) -> str:
     """One line for the first validation error: source, dotted key, problem, what is allowed."""
     error = exc.errors()[0]
     ctx_error = (error.get("ctx") or {}).get("error")
     if isinstance(ctx_error, schema.KeyedError):
-        origin = "--set" if ctx_error.key in overrides else source
+        origin = override_label if ctx_error.key in overrides else source
         return f"{origin}: {ctx_error.key}: {ctx_error}"
     key = _param_key(error["loc"])
-    origin = "--set" if key in overrides else source
+    origin = override_label if key in overrides else source
     if error["type"] == "extra_forbidden":
         hint = _suggest(key, list(schema.PARAMETERS) + list(schema.SECTION_MODELS))
         return f"{origin}: {key}: unknown key{hint}"

@@ -68,7 +68,7 @@ def test_unknown_section_suggests_the_closest_name(tmp_path: Path) -> None:
 
 def test_unknown_override_suggests_the_closest_name() -> None:
     message = error_of(None, {"dialogue.confidance": 0.2})
-    assert message.startswith("--set")
+    assert message.startswith("override")
     assert "did you mean 'dialogue.confidence'" in message
 
 
@@ -93,7 +93,7 @@ def test_wrong_type_names_the_key(tmp_path: Path) -> None:
 
 def test_out_of_range_names_the_key_and_the_range() -> None:
     message = error_of(None, {"dialogue.confidence": 1.5})
-    assert message.startswith("--set: dialogue.confidence:")
+    assert message.startswith("override: dialogue.confidence:")
     assert "1.5" in message and "float from 0 to 1" in message
 
 
@@ -300,4 +300,4 @@ def test_schedule_values_are_validated_when_loading(tmp_path: Path, change: str)
 
 def test_wrong_type_for_reach_is_attributed_to_the_override() -> None:
     message = error_of(None, {"push.reach": 5})
-    assert message.startswith("--set: push.reach:")
+    assert message.startswith("override: push.reach:")

@@ -85,7 +85,7 @@ def compare_scenarios(
         raise ExperimentError("compare: give at least two scenarios")
     for spec in scenarios:
         # An unknown scenario or override fails here with the core's own message.
-        load_scenario(spec, overrides=overrides)
+        load_scenario(spec, overrides=overrides, override_label="--set")
     plan = make_plan(build_experiment(scenarios, replications, seed, overrides), "compare")
     out_dir = Path(out) if out else Path("results") / plan.experiment.name
     manifest = store.read_manifest(out_dir)

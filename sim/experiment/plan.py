@@ -153,4 +153,4 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _core_message(exc: ConfigError) -> str:
     # The core labels override errors with its CLI's option name; here the location is
     # already given by the experiment file and key.
-    return str(exc).removeprefix("overrides: ").removeprefix("--set: ")
+    return str(exc).removeprefix("overrides: ").removeprefix("override: ")

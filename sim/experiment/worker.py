@@ -156,7 +156,7 @@ def _scalar(value: Any) -> Any:
 
 
 def _one_line(exc: BaseException) -> str:
-    # "--set: " is how the core labels override errors; in a run it means the design point.
-    message = str(exc).removeprefix("--set: ")
+    # "override: " is how the core labels override errors; in a run it means the design point.
+    message = str(exc).removeprefix("override: ")
     text = " ".join(f"{type(exc).__name__}: {message}".split())
     return text[:ERROR_LIMIT]

@@ -21,14 +21,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from sim.viz.screenshots import CHROMIUM, CHROMIUM_ARGS
+
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def free_port() -> int:
@@ -64,7 +59,7 @@ def step_of(page) -> int:
 def measure(url: str, seconds: float) -> tuple[int, int]:
     """(steps made, distinct network frames seen) during ``seconds`` of play."""
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         page.goto(url)
         page.wait_for_selector("img.pp-network", timeout=60_000)

@@ -20,16 +20,16 @@ import pytest
 
 from sim.config import bundled_scenarios, load_scenario
 from sim.viz import assets
-from sim.viz.screenshots import button, choose_preset, lever_slider, slider_value, wait_text
+from sim.viz.screenshots import (
+    CHROMIUM_ARGS,
+    button,
+    choose_preset,
+    lever_slider,
+    slider_value,
+    wait_text,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,

@@ -105,26 +105,25 @@ def save_png(page, path: Path) -> int:
     return path.stat().st_size
 
 
-def demo_push(page, out: Path) -> list[Path]:
-    """Demonstration 1: push inside one organisation versus across sectors."""
+def _presets_at_step(page, out: Path, demo: str, presets: tuple[str, ...], step: int) -> list[Path]:
+    """Screenshot each preset after running it to ``step``."""
     paths = []
-    for preset in ("closed_org_push", "multi_sector_push"):
+    for preset in presets:
         choose_preset(page, preset)
-        run_to(page, 80)
-        paths.append(out / f"demo1_{preset}.png")
+        run_to(page, step)
+        paths.append(out / f"{demo}_{preset}.png")
         save_png(page, paths[-1])
     return paths
+
+
+def demo_push(page, out: Path) -> list[Path]:
+    """Demonstration 1: push inside one organisation versus across sectors."""
+    return _presets_at_step(page, out, "demo1", ("closed_org_push", "multi_sector_push"), 80)
 
 
 def demo_vision(page, out: Path) -> list[Path]:
     """Demonstration 2: an imposed versus a co-created shared vision."""
-    paths = []
-    for preset in ("imposed_vision", "co_created_vision"):
-        choose_preset(page, preset)
-        run_to(page, 120)
-        paths.append(out / f"demo2_{preset}.png")
-        save_png(page, paths[-1])
-    return paths
+    return _presets_at_step(page, out, "demo2", ("imposed_vision", "co_created_vision"), 120)
 
 
 def demo_withdraw(page, out: Path) -> list[Path]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim.config import Scenario
+from sim.config import SOCIAL_TYPES, Scenario
 
 
 @dataclass
@@ -24,17 +24,22 @@ class ActorState:
     org: np.ndarray  # global organisation code; contiguous within a sector
     vision: np.ndarray  # point in [0, 1]^K
     intrinsic: np.ndarray  # intrinsic motivation q in [0, 1]
-    disposition: np.ndarray  # own interest b, eroded by crowding-out
+    disposition: np.ndarray  # own interest b in the activity (before any undermining)
+    undermining: np.ndarray  # u: share of interest undermined (< 0: crowded in)
     sensitivity: np.ndarray  # sensitivity to external incentives
     effort_offset: np.ndarray  # individual deviation from decision.effort_cost
     voice: np.ndarray  # voice weight (power), lognormal
     habit: np.ndarray  # habit strength in [0, 1]
     ownership: np.ndarray  # ownership of the shared vision in [0, 1]
     champion: np.ndarray  # fixed high motivation
+    social_type: np.ndarray  # int code into SOCIAL_TYPES (Fischbacher et al. 2001)
+    belief: np.ndarray  # expected share of neighbours acting
+    leader: np.ndarray  # leads its organisation (one per organisation)
     acting: np.ndarray  # acted this step
     pressure: np.ndarray  # expected extrinsic pressure X felt this step
     pull: np.ndarray  # pull P felt this step
     alignment: np.ndarray  # alignment with the shared vision (or the mean vision)
+    sanction_felt: np.ndarray  # expected peer sanction for not acting
 
     @property
     def size(self) -> int:
@@ -52,19 +57,26 @@ def sector_counts(size: int, shares: dict[str, float]) -> np.ndarray:
 
 
 def initial_state(scenario: Scenario, rng: np.random.Generator) -> ActorState:
-    """Draw the starting population of a scenario."""
+    """Draw the starting population of a scenario (sector traits applied per actor)."""
     pop = scenario.population
     n = pop.size
     counts = sector_counts(n, pop.sectors)
     sector = np.repeat(np.arange(counts.size), counts)
     within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
     org = sector * pop.orgs_per_sector + within * pop.orgs_per_sector // counts[sector]
+    traits = [pop.traits(name) for name in pop.sectors]
     vision = _initial_visions(org, counts.size, pop, rng)
+    shift = np.array([t.motivation for t in traits])[sector]
     intrinsic = np.clip(
-        rng.normal(scenario.motivation.initial, scenario.motivation.spread, n), 0, 1
+        rng.normal(scenario.motivation.initial, scenario.motivation.spread, n) + shift, 0, 1
     )
     champion = rng.random(n) < pop.champions
     intrinsic[champion] = 1.0
+    sensitivity = np.array([t.incentive_sensitivity for t in traits])[sector]
+    voice = np.array([t.voice for t in traits])[sector] * rng.lognormal(
+        0.0, pop.voice_inequality, n
+    )
+    effort = np.array([t.effort_cost for t in traits])[sector] + rng.normal(0.0, 0.1, n)
     zeros = np.zeros(n)
     return ActorState(
         sector=sector,
@@ -72,17 +84,42 @@ def initial_state(scenario: Scenario, rng: np.random.Generator) -> ActorState:
         vision=vision,
         intrinsic=intrinsic,
         disposition=intrinsic.copy(),
-        sensitivity=pop.incentive_sensitivity * rng.lognormal(-0.03125, 0.25, n),
-        effort_offset=rng.normal(0.0, 0.1, n),
-        voice=rng.lognormal(0.0, pop.voice_inequality, n),
+        undermining=zeros.copy(),
+        sensitivity=pop.incentive_sensitivity * sensitivity * rng.lognormal(-0.03125, 0.25, n),
+        effort_offset=effort,
+        voice=voice,
         habit=zeros.copy(),
         ownership=zeros.copy(),
         champion=champion,
+        social_type=_social_types(sector, pop, traits, rng),
+        belief=np.full(n, scenario.decision.initial_belief),
+        leader=_leaders(org, voice),
         acting=np.zeros(n, dtype=bool),
         pressure=zeros.copy(),
         pull=zeros.copy(),
         alignment=zeros.copy(),
+        sanction_felt=zeros.copy(),
     )
+
+
+def _social_types(sector, pop, traits, rng) -> np.ndarray:
+    """Draw each actor's social-preference type from its sector's mix."""
+    mixes = np.array(
+        [[(t.social_types or pop.social_types).get(k, 0.0) for k in SOCIAL_TYPES] for t in traits]
+    )
+    cumulative = np.cumsum(mixes, axis=1)[sector]
+    draws = rng.random(sector.size)[:, None] * cumulative[:, -1:]
+    return np.minimum((draws >= cumulative).sum(axis=1), len(SOCIAL_TYPES) - 1).astype(np.int8)
+
+
+def _leaders(org: np.ndarray, voice: np.ndarray) -> np.ndarray:
+    """The actor with the loudest voice in each organisation leads it."""
+    order = np.lexsort((-voice, org))  # by organisation, loudest first
+    first = np.ones(org.size, dtype=bool)
+    first[1:] = org[order][1:] != org[order][:-1]
+    leader = np.zeros(org.size, dtype=bool)
+    leader[order[first]] = True
+    return leader
 
 
 def _initial_visions(org, n_sectors, pop, rng) -> np.ndarray:
@@ -119,6 +156,16 @@ class Actor(mesa.Agent):
     def intrinsic_motivation(self) -> float:
         """Current intrinsic motivation."""
         return float(self.model.state.intrinsic[self.index])
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether the actor leads its organisation."""
+        return bool(self.model.state.leader[self.index])
+
+    @property
+    def social_type(self) -> str:
+        """Social-preference type (conditional, free_rider, hump_shaped, other)."""
+        return SOCIAL_TYPES[self.model.state.social_type[self.index]]
 
     @property
     def vision(self) -> np.ndarray:

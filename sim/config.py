@@ -9,10 +9,12 @@ params``), the experiment engine and the docs. Loading, overrides and error mess
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal, get_args, get_origin
+import math
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.params import ParamInfo, build_parameters
 
 DEFAULT_SECTORS = {
     "business": 0.2,
@@ -21,7 +23,13 @@ DEFAULT_SECTORS = {
     "academia": 0.2,
     "community": 0.2,
 }
-SECTIONS_CHANGEABLE_MID_RUN = ("dialogue", "vision", "pull", "push", "motivation", "decision")
+SECTIONS_CHANGEABLE_MID_RUN = (
+    "dialogue", "vision", "pull", "push", "motivation", "decision", "accountability", "leaders",
+)
+SOCIAL_TYPES = ("conditional", "free_rider", "hump_shaped", "other")
+# Fischbacher, Gachter & Fehr (2001): 50% conditional cooperators, 30% free riders, 14%
+# "triangle" (hump-shaped) contributors, 6% other patterns.
+DEFAULT_SOCIAL_TYPES = {"conditional": 0.5, "free_rider": 0.3, "hump_shaped": 0.14, "other": 0.06}
 
 
 def changeable_mid_run(name: str) -> bool:
@@ -33,8 +41,54 @@ def _unit(default: float, doc: str) -> Any:
     return Field(default, ge=0.0, le=1.0, description=doc)
 
 
+def _shares(value: dict[str, float], allowed: tuple[str, ...] | None = None) -> dict[str, float]:
+    """Validate a table of positive shares and normalise it to sum to one."""
+    if not value:
+        raise ValueError("at least one entry is needed")
+    for name, share in value.items():
+        if allowed is not None and name not in allowed:
+            raise ValueError(f"unknown type {name!r}; allowed: {', '.join(allowed)}")
+        if not math.isfinite(share) or share < 0 or share > 1e6:
+            raise ValueError(f"share of {name!r} must be a finite number from 0 to 1e6")
+    total = sum(value.values())
+    if total <= 0:
+        raise ValueError("the shares must not all be 0")
+    return {name: share / total for name, share in value.items()}
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SectorTraits(_Section):
+    """How one sector's actors differ from the population's means (unset = no difference)."""
+
+    motivation: float = Field(0.0, ge=-1.0, le=1.0, description="Added to motivation.initial.")
+    incentive_sensitivity: float = Field(
+        1.0, ge=0.0, le=5.0, description="Multiplies population.incentive_sensitivity."
+    )
+    effort_cost: float = Field(0.0, ge=-2.0, le=2.0, description="Added to decision.effort_cost.")
+    voice: float = Field(1.0, gt=0.0, le=100.0, description="Multiplies the voice weight.")
+    social_types: dict[str, float] | None = Field(
+        None, description="Mix of social-preference types (default: population.social_types)."
+    )
+
+    @field_validator("social_types")
+    @classmethod
+    def _valid_types(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return None if value is None else _shares(value, SOCIAL_TYPES)
+
+
+# Documented sector differences for the five standard sector names ("literature" profiles);
+# sources and reasoning in docs/ODD.md, "Sector differences".
+LITERATURE_SECTOR_TRAITS = {
+    "business": {"motivation": -0.05, "incentive_sensitivity": 1.25, "voice": 1.5},
+    "government": {"motivation": 0.05, "incentive_sensitivity": 0.9, "voice": 1.5},
+    "nonprofit": {"motivation": 0.1, "incentive_sensitivity": 0.75},
+    "academia": {"motivation": 0.05, "incentive_sensitivity": 0.9},
+    "community": {"motivation": 0.05, "incentive_sensitivity": 0.75, "effort_cost": 0.1,
+                  "voice": 0.5},
+}
 
 
 class Population(_Section):
@@ -63,6 +117,17 @@ class Population(_Section):
     incentive_sensitivity: float = Field(
         1.0, ge=0.0, le=5.0, description="Mean sensitivity to external incentives."
     )
+    social_types: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_SOCIAL_TYPES),
+        description="Shares of social-preference types: conditional, free_rider, hump_shaped, other.",
+    )
+    sector_profiles: Literal["literature", "identical"] = Field(
+        "literature",
+        description="Standard sector names get documented trait differences, or none.",
+    )
+    sector_traits: dict[str, SectorTraits] = Field(
+        default_factory=dict, description="Per-sector trait differences (override the profiles)."
+    )
 
     @field_validator("sectors", mode="before")
     @classmethod
@@ -78,10 +143,22 @@ class Population(_Section):
     def _positive_shares(cls, value: dict[str, float]) -> dict[str, float]:
         if not value:
             raise ValueError("at least one sector is needed")
-        if any(share <= 0 for share in value.values()):
+        if any(not share > 0 for share in value.values()):
             raise ValueError("every sector share must be > 0")
-        total = sum(value.values())
-        return {name: share / total for name, share in value.items()}
+        return _shares(value)
+
+    @field_validator("social_types")
+    @classmethod
+    def _valid_types(cls, value: dict[str, float]) -> dict[str, float]:
+        return _shares(value, SOCIAL_TYPES)
+
+    def traits(self, sector: str) -> SectorTraits:
+        """The trait differences of one sector (profile, then the scenario's own table)."""
+        if sector in self.sector_traits:
+            return self.sector_traits[sector]
+        if self.sector_profiles == "literature" and sector in LITERATURE_SECTOR_TRAITS:
+            return SectorTraits(**LITERATURE_SECTOR_TRAITS[sector])
+        return SectorTraits()
 
 
 class Network(_Section):
@@ -101,7 +178,7 @@ class Network(_Section):
 
 
 class Dialogue(_Section):
-    rate: float = _unit(0.2, "Share of actors who start a dialogue with a neighbour each step.")
+    rate: float = _unit(0.0, "Share of actors who start a dialogue with a neighbour each step.")
     confidence: float = _unit(0.15, "Largest perceived distance at which a pair still converges.")
     convergence: float = Field(
         0.3, ge=0.0, le=0.5, description="Fraction of the gap each partner moves (mu)."
@@ -109,6 +186,7 @@ class Dialogue(_Section):
     common_ground_focus: float = _unit(
         0.5, "0 = judge by the largest difference, 0.5 = the mean, 1 = the smallest."
     )
+    cost: float = Field(0.05, ge=0.0, le=10.0, description="Cost of one dialogue (time, money).")
 
 
 class Vision(_Section):
@@ -121,14 +199,19 @@ class Vision(_Section):
     tolerance: float = Field(
         0.2, gt=0.0, le=1.0, description="Distance at which alignment falls to exp(-1/2)."
     )
-    ownership_rate: float = _unit(0.3, "Ownership gained by being heard at a revision.")
+    ownership_rate: float = _unit(0.3, "Ownership gained at a revision by a heard, influential actor.")
     ownership_decay: float = _unit(0.01, "Ownership lost per step.")
+    voice_ownership: float = _unit(
+        0.5, "Share of the ownership gain that being heard brings without influence."
+    )
+    reactance: float = _unit(0.5, "Push-back against a distant vision one does not own.")
+    cost: float = Field(0.2, ge=0.0, le=10.0, description="Cost of hearing one voice at a revision.")
 
 
 class Pull(_Section):
     social_influence: float = _unit(0.15, "Weight of the share of neighbours acting.")
     social_threshold: float = Field(
-        0.0,
+        0.25,
         ge=0.0,
         lt=1.0,
         description="Share of neighbours acting below which peers exert no pull.",
@@ -139,16 +222,29 @@ class Pull(_Section):
 
 class Push(_Section):
     incentive: float = Field(0.0, ge=0.0, le=2.0, description="Size of reward and/or sanction.")
-    kind: Literal["reward", "sanction", "both"] = Field(
-        "reward", description="Reward acting, sanction not acting, or both."
+    kind: Literal["reward", "sanction", "both", "recognition"] = Field(
+        "reward",
+        description="Pay for acting, fine for not acting, both, or recognition (no money).",
+    )
+    contingency: Literal["engagement", "performance"] = Field(
+        "engagement", description="Reward for acting at all, or in proportion to its quality."
     )
     reach: Literal["all", "convener"] | list[str] = Field(
         "all", description="Who is under an enforcing authority: all, convener, or sectors."
     )
     convener: str = Field("", description="Convening sector (empty = the first sector).")
     monitoring: float = _unit(0.8, "Probability an actor under authority is monitored a step.")
-    legitimacy: float = _unit(0.8, "Perceived legitimacy of the authority (scales push).")
-    crowding_out: float = _unit(0.3, "How strongly controlling incentives erode motivation.")
+    legitimacy: float = _unit(0.8, "Perceived legitimacy of the authority (less controlling).")
+    crowding_out: float = _unit(0.5, "How strongly controlling incentives undermine interest.")
+    crowding_recovery: float = _unit(
+        0.005, "Rate at which undermined interest recovers once incentives stop."
+    )
+    loss_aversion: float = Field(
+        2.0, ge=1.0, le=5.0, description="How much more a fine weighs than an equal reward."
+    )
+    sanction_cost: float = Field(
+        0.33, ge=0.0, le=10.0, description="Enforcer's cost per unit of fine imposed."
+    )
     budget: float | None = Field(
         None, ge=0.0, description="Total incentive budget (none = unlimited)."
     )
@@ -165,14 +261,54 @@ class Motivation(_Section):
 
 
 class Decision(_Section):
-    effort_cost: float = Field(0.6, ge=0.0, le=2.0, description="Mean cost of acting.")
+    effort_cost: float = Field(1.45, ge=0.0, le=2.0, description="Mean cost of acting.")
     noise: float = Field(0.15, gt=0.0, le=2.0, description="Temperature of the logistic choice.")
-    habit_weight: float = Field(0.2, ge=0.0, le=2.0, description="Weight of habit in the choice.")
+    habit_weight: float = Field(0.05, ge=0.0, le=2.0, description="Weight of habit in the choice.")
+    public_return: float = Field(
+        0.4, ge=0.0, lt=1.0, description="Share of one's own effort returned to oneself (MPCR)."
+    )
+    reciprocity: float = Field(
+        1.2, ge=0.0, le=2.0, description="Weight of others' expected cooperation (reciprocators)."
+    )
+    belief_rate: float = _unit(0.1, "Rate at which beliefs follow neighbours' observed acting.")
+    initial_belief: float = _unit(0.5, "Starting belief about the share of others who act.")
+
+
+class Accountability(_Section):
+    measurement: float = _unit(0.0, "How visible each actor's contribution is to partners.")
+    peer_sanction: float = Field(
+        0.0, ge=0.0, le=2.0, description="Size of a peer sanction when every neighbour sanctions."
+    )
+    sanction_cost: float = Field(
+        0.33, ge=0.0, le=10.0, description="Sanctioner's cost per unit of sanction imposed."
+    )
+    rules: Literal["none", "imposed", "co_created"] = Field(
+        "none", description="Who wrote the rules: nobody (informal), an authority, the partners."
+    )
+    measurement_cost: float = Field(
+        0.01, ge=0.0, le=1.0, description="Cost of making one actor's contribution visible a step."
+    )
+    rules_cost: float = Field(
+        0.2, ge=0.0, le=10.0, description="Cost per partner of one rule-making meeting."
+    )
+    review_every: int = Field(50, ge=1, le=100_000, description="Steps between rule reviews.")
+
+
+class Leaders(_Section):
+    incentive: float = Field(
+        0.0, ge=0.0, le=2.0, description="Size of the push a pulled-in leader applies inside."
+    )
+    kind: Literal["reward", "sanction", "both", "recognition"] = Field(
+        "reward", description="What the leaders use inside their organisations."
+    )
+    monitoring: float = _unit(0.8, "Probability a leader monitors a member in a step.")
+    legitimacy: float = _unit(0.9, "Legitimacy of a leader inside her own organisation.")
+    alignment: float = _unit(0.5, "Alignment with the shared vision a leader needs to push.")
 
 
 class Metrics(_Section):
     cluster_distance: float = Field(
-        0.05, gt=0.0, le=1.0, description="Visions closer than this (RMS) share a cluster."
+        0.05, ge=1e-3, le=1.0, description="Visions closer than this (RMS) share a cluster."
     )
     cluster_sample: int = Field(
         1000, ge=10, le=100_000, description="Actors sampled for vision clusters and dispersion."
@@ -198,6 +334,8 @@ class Scenario(_Section):
     push: Push = Field(default_factory=Push)
     motivation: Motivation = Field(default_factory=Motivation)
     decision: Decision = Field(default_factory=Decision)
+    accountability: Accountability = Field(default_factory=Accountability)
+    leaders: Leaders = Field(default_factory=Leaders)
     metrics: Metrics = Field(default_factory=Metrics)
     schedule: list[Phase] = Field(default_factory=list, description="Parameter changes by step.")
 
@@ -210,6 +348,9 @@ class Scenario(_Section):
             for sector in self.push.reach:
                 if sector not in sectors:
                     raise _keyed("push.reach", _unknown_sector(sector, sectors))
+        for sector in self.population.sector_traits:
+            if sector not in sectors:
+                raise _keyed("population.sector_traits", _unknown_sector(sector, sectors))
         for phase in self.schedule:
             if phase.step > self.steps:
                 raise _keyed("schedule", f"step {phase.step} is beyond steps ({self.steps})")
@@ -262,95 +403,13 @@ SECTION_MODELS: dict[str, type[_Section]] = {
     "push": Push,
     "motivation": Motivation,
     "decision": Decision,
+    "accountability": Accountability,
+    "leaders": Leaders,
     "metrics": Metrics,
 }
 
 
-@dataclass(frozen=True)
-class ParamInfo:
-    """What a parameter is: its type, default, allowed values and meaning."""
-
-    name: str
-    kind: str
-    default: Any
-    low: float | None
-    high: float | None
-    choices: tuple[str, ...] | None
-    doc: str
-    low_exclusive: bool = False
-    high_exclusive: bool = False
-
-    def allowed(self) -> str:
-        """Human-readable description of the allowed values."""
-        if self.choices:
-            extra = " or a list of sectors" if self.name == "push.reach" else ""
-            return "one of " + ", ".join(self.choices) + extra
-        if self.low is not None or self.high is not None:
-            low = "-inf" if self.low is None else f"{self.low:g}"
-            high = "inf" if self.high is None else f"{self.high:g}"
-            low += " (exclusive)" if self.low_exclusive else ""
-            high += " (exclusive)" if self.high_exclusive else ""
-            return f"{self.kind} from {low} to {high}"
-        return self.kind
-
-
-def _describe(name: str, field: Any) -> ParamInfo:
-    bounds: dict[str, float] = {}
-    for meta in field.metadata:
-        for attr in ("ge", "gt", "le", "lt"):
-            if getattr(meta, attr, None) is not None:
-                bounds[attr] = getattr(meta, attr)
-    annotation = field.annotation
-    choices = _literal_choices(annotation)
-    kind = "str" if choices else _kind_name(annotation)
-    default = field.get_default(call_default_factory=True)
-    return ParamInfo(
-        name,
-        kind,
-        default,
-        bounds.get("ge", bounds.get("gt")),
-        bounds.get("le", bounds.get("lt")),
-        choices,
-        field.description or "",
-        low_exclusive="gt" in bounds,
-        high_exclusive="lt" in bounds,
-    )
-
-
-def _literal_choices(annotation: Any) -> tuple[str, ...] | None:
-    if get_origin(annotation) is Literal:
-        return tuple(get_args(annotation))
-    for arg in get_args(annotation):
-        if get_origin(arg) is Literal:
-            return tuple(get_args(arg))
-    return None
-
-
-def _kind_name(annotation: Any) -> str:
-    if get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    simple = {int: "int", float: "float", str: "str", bool: "bool"}
-    if annotation in simple:
-        return simple[annotation]
-    if get_origin(annotation) is dict:
-        return "table"
-    if get_origin(annotation) is list:
-        return "list"
-    return "float" if float in get_args(annotation) else "value"
-
-
-def _build_parameters() -> dict[str, ParamInfo]:
-    params: dict[str, ParamInfo] = {}
-    for name, field in Scenario.model_fields.items():
-        if name in SECTION_MODELS:
-            for sub, sub_field in SECTION_MODELS[name].model_fields.items():
-                params[f"{name}.{sub}"] = _describe(f"{name}.{sub}", sub_field)
-        else:
-            params[name] = _describe(name, field)
-    return params
-
-
-PARAMETERS: dict[str, ParamInfo] = _build_parameters()
+PARAMETERS: dict[str, ParamInfo] = build_parameters(Scenario, SECTION_MODELS)
 
 _REEXPORTED = ("ConfigError", "bundled_scenarios", "load_scenario")
 

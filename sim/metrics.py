@@ -7,14 +7,18 @@ pure function of the time series and the scenario, so analysis code can recomput
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from sim.mechanisms.motivation import top_of_scale_share
+
 if TYPE_CHECKING:
     from sim.config import Scenario
+    from sim.model import PushPullModel
 
 BASE_COLUMNS = (
     "participation",
@@ -28,11 +32,18 @@ BASE_COLUMNS = (
     "progress",
     "progress_rate",
     "incentive_spend",
+    "convening_spend",
+    "accountability_spend",
+    "spend",
     "budget_left",
     "incentive_active",
     "dialogue_pairs",
     "vision_dispersion",
     "vision_clusters",
+    "top_motivation_share",
+    "undermining",
+    "belief",
+    "sanction_pressure",
 )
 SUMMARY_KEYS = (
     "participation_mean",
@@ -41,6 +52,7 @@ SUMMARY_KEYS = (
     "retention",
     "progress_total",
     "incentive_spend_total",
+    "spend_total",
     "cost_per_progress",
     "time_to_half_participation",
     "sector_balance",
@@ -58,6 +70,60 @@ def timeseries_columns(sector_names: list[str]) -> list[str]:
         *(f"participation_{s}" for s in sector_names),
         *BASE_COLUMNS[1:],
     ]
+
+
+@dataclass
+class StepCosts:
+    """What one step cost, by lever: incentives, convening (dialogue, vision), accountability."""
+
+    incentives: float = 0.0
+    convening: float = 0.0
+    accountability: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """All costs of the step."""
+        return self.incentives + self.convening + self.accountability
+
+
+def step_row(model: PushPullModel, pairs: int, made: float) -> dict[str, float]:
+    """The metrics of the step just taken."""
+    s, costs = model.state, model.costs
+    n_sectors = len(model.sector_names)
+    by_sector = np.bincount(s.sector, weights=s.acting, minlength=n_sectors)
+    by_sector /= np.maximum(np.bincount(s.sector, minlength=n_sectors), 1)
+    budget = model.params.push.budget
+    sample = s.vision[model._cluster_sample]  # vision metrics on a fixed sample (exact if small)
+    row = {
+        "step": model.steps,
+        "participation": s.acting.mean(),
+        "intrinsic_motivation": s.intrinsic.mean(),
+        "extrinsic_pressure": s.pressure.mean(),
+        "pull": s.pull.mean(),
+        "habit": s.habit.mean(),
+        "alignment": s.alignment.mean(),
+        "ownership": s.ownership.mean(),
+        "cant_not": model.cant_not().mean(),
+        "progress": model.progress_total,
+        "progress_rate": made,
+        "incentive_spend": costs.incentives,
+        "convening_spend": costs.convening,
+        "accountability_spend": costs.accountability,
+        "spend": costs.total,
+        "budget_left": math.inf if budget is None else max(budget - model.spent, 0.0),
+        "incentive_active": float(model.pushing),
+        "dialogue_pairs": pairs,
+        "vision_dispersion": vision_dispersion(sample),
+        "vision_clusters": count_clusters(sample, model.params.metrics.cluster_distance),
+        "top_motivation_share": top_of_scale_share(s.intrinsic),
+        "undermining": s.undermining.mean(),
+        "belief": s.belief.mean(),
+        "sanction_pressure": s.sanction_felt.mean(),
+    }
+    row.update(
+        {f"participation_{n}": v for n, v in zip(model.sector_names, by_sector, strict=True)}
+    )
+    return row
 
 
 class Recorder:
@@ -142,7 +208,8 @@ def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> di
     tail = max(1, int(math.ceil(0.2 * steps)))
     sustained = float(part[-tail:].mean())
     progress_total = float(ts["progress"].iloc[-1])
-    spend = float(ts["incentive_spend"].sum())
+    incentives = float(ts["incentive_spend"].sum())
+    spend = float(ts["spend"].sum())
     sectors = [c for c in ts.columns if c.startswith("participation_")]
     sector_means = ts[sectors].iloc[-tail:].mean().to_numpy()
     half = np.flatnonzero(part >= 0.5)
@@ -152,7 +219,8 @@ def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> di
         "sustained_participation": sustained,
         "retention": _retention(part, ts["step"].to_numpy(), scenario, sustained),
         "progress_total": progress_total,
-        "incentive_spend_total": spend,
+        "incentive_spend_total": incentives,
+        "spend_total": spend,
         "cost_per_progress": spend / progress_total if progress_total > 0 else None,
         "time_to_half_participation": int(ts["step"].iloc[half[0]]) if half.size else None,
         "sector_balance": _balance(sector_means),

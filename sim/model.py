@@ -5,16 +5,17 @@ Step order (each mechanism reads the state left by the previous step and writes 
 1. schedule: apply any parameter changes planned for this step;
 2. dialogue (:mod:`sim.mechanisms.dialogue`): neighbours' visions converge;
 3. shared vision (:mod:`sim.mechanisms.vision`): revision, ownership, alignment;
-4. push (:mod:`sim.mechanisms.push`): expected extrinsic pressure;
+4. pressure: push from an authority (:mod:`sim.mechanisms.push`), from leaders who were pulled in
+   (:mod:`sim.mechanisms.leaders`) and expected peer sanctions
+   (:mod:`sim.mechanisms.accountability`), and how controlling they feel;
 5. pull (:mod:`sim.mechanisms.pull`): from vision, last step's neighbours and progress;
-6. motivation (:mod:`sim.mechanisms.motivation`): intrinsic motivation and crowding-out;
-7. decision (:mod:`sim.mechanisms.decision`): who acts;
-8. enforcement, habit and progress, then the step's metrics are recorded.
+6. motivation (:mod:`sim.mechanisms.motivation`): intrinsic motivation and undermining;
+7. decision (:mod:`sim.mechanisms.decision`, :mod:`sim.mechanisms.cooperation`): who acts;
+8. enforcement, peer sanctions, beliefs, habit and progress, then the step's metrics.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import mesa
@@ -25,8 +26,19 @@ from sim import metrics
 from sim.agents import Actor, initial_state
 from sim.config import Scenario, changeable_mid_run
 from sim.loading import ConfigError
-from sim.mechanisms import decision, dialogue, motivation, progress, pull, push, vision
-from sim.network import build_graph, neighbour_share
+from sim.mechanisms import (
+    accountability,
+    cooperation,
+    decision,
+    dialogue,
+    leaders,
+    motivation,
+    progress,
+    pull,
+    push,
+    vision,
+)
+from sim.network import build_graph, neighbour_mean
 
 
 class PushPullModel(mesa.Model):
@@ -61,8 +73,10 @@ class PushPullModel(mesa.Model):
         self.shared_vision: np.ndarray | None = None
         self.progress_total = 0.0
         self.progress_signal = 0.0
-        self.spent = 0.0
+        self.spent = 0.0  # authority's incentive spend (what push.budget limits)
         self.pushing = False
+        self.control = np.zeros(self.state.size)  # how controlling the incentives felt
+        self.costs = metrics.StepCosts()
         self.recorder = metrics.Recorder(
             metrics.timeseries_columns(self.sector_names), scenario.steps
         )
@@ -73,8 +87,9 @@ class PushPullModel(mesa.Model):
     def set_parameter(self, name: str, value: Any) -> None:
         """Change one parameter from the next step on (validated; raises ConfigError).
 
-        Only dynamic parameters (dialogue, vision, pull, push, motivation, decision) can change;
-        the population, network and metrics are fixed when the model is built.
+        Only dynamic parameters (dialogue, vision, pull, push, motivation, decision,
+        accountability, leaders) can change; the population, network and metrics are fixed when
+        the model is built.
         """
         if not changeable_mid_run(name):
             raise ConfigError(f"{name}: cannot change mid-run; rebuild the model instead")
@@ -87,6 +102,7 @@ class PushPullModel(mesa.Model):
             p.push.reach, self.state.sector, self.sector_names, p.convener
         )
         self.in_convener = self.state.sector == self.sector_names.index(p.convener)
+        self.net_cost = cooperation.material_cost(self._effort(), p.decision.public_return)
 
     def _apply_schedule(self) -> None:
         changes = self._phases.get(self.steps)
@@ -99,24 +115,19 @@ class PushPullModel(mesa.Model):
         """Advance every actor by one step (vectorized)."""
         self._apply_schedule()
         p, s = self.params, self.state
+        self.costs = metrics.StepCosts()
         d = p.dialogue
-        s.vision, pairs = dialogue.dialogue_step(
-            s.vision,
-            self.network,
-            d.rate,
-            d.confidence,
-            d.convergence,
-            d.common_ground_focus,
-            self.rng,
+        s.vision, held, pairs = dialogue.dialogue_step(
+            s.vision, self.network, d.rate, d.confidence, d.convergence,
+            d.common_ground_focus, self.rng,
         )
+        self.costs.convening += d.cost * held
         shared_alignment = self._update_shared_vision()
-        s.pressure = self._expected_pressure()
+        s.pressure = self._pressure()
+        neighbours_acting = neighbour_mean(self.network, s.acting)
         s.pull = pull.pull_strength(
-            shared_alignment,
-            s.ownership,
-            p.vision.clarity,
-            p.pull.ownership_weight,
-            neighbour_share(self.network, s.acting),
+            self._vision_pull(shared_alignment),
+            neighbours_acting,
             p.pull.social_influence,
             p.pull.social_threshold,
             self.progress_signal,
@@ -126,15 +137,19 @@ class PushPullModel(mesa.Model):
         acting = decision.decide(
             decision.act_probability(self._utility(s.pressure), p.decision.noise), self.rng
         )
-        spend = self._enforce(acting)
+        self._enforce(acting)
+        self._hold_to_account(acting)
         s.habit = motivation.update_habit(s.habit, acting, p.motivation.habit_rate)
         made = self._make_progress(acting, shared_alignment)
         s.acting = acting
-        self._record(pairs, spend, made)
+        s.belief = cooperation.update_beliefs(
+            s.belief, neighbour_mean(self.network, acting), p.decision.belief_rate
+        )
+        self._record(pairs, made)
 
     def _update_shared_vision(self) -> np.ndarray | None:
         p, s = self.params.vision, self.state
-        heard = None
+        heard, gain = None, 1.0
         if p.mode == "none":
             self.shared_vision = None
         elif (self.steps - 1) % p.revision_every == 0 or self.shared_vision is None:
@@ -145,8 +160,10 @@ class PushPullModel(mesa.Model):
                 ]
             elif heard.any():
                 self.shared_vision = vision.co_created_vision(s.vision, s.voice, heard)
+            gain = vision.ownership_gain(p.mode, s.voice, heard, p.voice_ownership)
+            self.costs.convening += p.cost * np.count_nonzero(heard)
         s.ownership = vision.update_ownership(
-            s.ownership, heard, p.ownership_rate, p.ownership_decay
+            s.ownership, heard, p.ownership_rate, p.ownership_decay, gain
         )
         if self.shared_vision is None:
             s.alignment = vision.alignment(s.vision, s.vision.mean(axis=0), p.tolerance)
@@ -154,57 +171,113 @@ class PushPullModel(mesa.Model):
         s.alignment = vision.alignment(s.vision, self.shared_vision, p.tolerance)
         return s.alignment
 
+    def _vision_pull(self, shared_alignment: np.ndarray | None) -> np.ndarray | None:
+        if shared_alignment is None:
+            return None
+        v = self.params.vision
+        return pull.vision_pull(
+            shared_alignment, self.state.ownership, v.clarity,
+            self.params.pull.ownership_weight, v.reactance,
+        )
+
+    # -- pressure and enforcement ---------------------------------------------------------------
     def _push_active(self) -> bool:
         budget = self.params.push.budget
         return self.params.push.incentive > 0 and (budget is None or self.spent < budget)
 
-    def _expected_pressure(self) -> np.ndarray:
-        q = self.params.push
-        self.pushing = self._push_active()  # decided once per step: pressure, enforcement, record
-        if not self.pushing:
-            return np.zeros(self.state.size)
-        return push.expected_pressure(
-            self.under_authority,
-            self.state.sensitivity,
-            q.incentive,
-            q.kind,
-            q.legitimacy,
-            q.monitoring,
-        )
+    def _quality(self, contingency: str) -> np.ndarray | float:
+        return self.state.alignment if contingency == "performance" else 1.0
 
+    def _pressure(self) -> np.ndarray:
+        """Expected pressure from every source, and (in ``self.control``) how controlling."""
+        q, s, lead = self.params.push, self.state, self.params.leaders
+        self.pushing = self._push_active()  # decided once per step: pressure, enforcement, record
+        self.led = self._led_members()
+        pressure, self.control = s.sanction_felt.copy(), np.zeros(s.size)
+        acc = self.params.accountability
+        if accountability.active(acc.measurement, acc.peer_sanction):
+            self.control += accountability.regime_control(acc.measurement, acc.rules)
+        if self.pushing:
+            pressure += push.expected_pressure(
+                self.under_authority, s.sensitivity, q.incentive,
+                push.kind_weight(q.kind, q.loss_aversion), q.monitoring, self._quality(q.contingency),
+            )
+            self.control += self.under_authority * push.controllingness(
+                q.kind, q.contingency, q.monitoring, q.legitimacy
+            )
+        if self.led.any():
+            pressure += push.expected_pressure(
+                self.led, s.sensitivity, lead.incentive,
+                push.kind_weight(lead.kind, q.loss_aversion), lead.monitoring,
+            )
+            self.control += self.led * push.controllingness(
+                lead.kind, "engagement", lead.monitoring, lead.legitimacy
+            )
+        return pressure
+
+    def _led_members(self) -> np.ndarray:
+        lead, s = self.params.leaders, self.state
+        if lead.incentive <= 0:
+            return np.zeros(s.size, dtype=bool)
+        pushing = leaders.pushing_leaders(s.leader, s.acting, s.alignment, lead.alignment)
+        return leaders.members_reached(s.org, s.leader, pushing)
+
+    def _enforce(self, acting: np.ndarray) -> None:
+        q, lead = self.params.push, self.params.leaders
+        if self.pushing:
+            done = push.enforce(
+                self.under_authority, acting, q.incentive, q.kind, q.monitoring,
+                (q.monitoring_cost, q.sanction_cost), self.rng, self._quality(q.contingency),
+            )
+            self.spent += done.spend
+            self.costs.incentives += done.spend
+        if self.led.any():
+            done = push.enforce(
+                self.led, acting, lead.incentive, lead.kind, lead.monitoring,
+                (q.monitoring_cost, q.sanction_cost), self.rng,
+            )
+            self.costs.incentives += done.spend
+
+    def _hold_to_account(self, acting: np.ndarray) -> None:
+        """Peer sanctions for this step's free riding, felt as expected sanctions next step."""
+        acc, s = self.params.accountability, self.state
+        if not accountability.active(acc.measurement, acc.peer_sanction):
+            s.sanction_felt = np.zeros(s.size)
+            return
+        willing = acting * accountability.sanction_propensity(s.social_type, acc.rules)
+        sanctioners = neighbour_mean(self.network, willing)
+        s.sanction_felt = accountability.expected_sanction(
+            sanctioners, acc.measurement, acc.peer_sanction, self.params.push.loss_aversion
+        )
+        self.costs.accountability += accountability.sanction_spend(
+            acting, sanctioners, acc.measurement, acc.peer_sanction, acc.sanction_cost
+        )
+        self.costs.accountability += acc.measurement_cost * acc.measurement * s.size
+        if (self.steps - 1) % acc.review_every == 0:
+            meeting = accountability.rules_meeting_size(acc.rules, s.size, self.in_convener)
+            self.costs.accountability += acc.rules_cost * meeting
+
+    # -- motives and choice ---------------------------------------------------------------------
     def _update_motivation(self) -> None:
         s, m = self.state, self.params.motivation
+        interest = motivation.effective_interest(s.disposition, s.undermining)
         s.intrinsic = motivation.update_intrinsic(
-            s.intrinsic, s.disposition, s.pull, m.adaptation, s.champion
+            s.intrinsic, interest, s.pull, m.adaptation, s.champion
         )
-        s.disposition = motivation.crowd_out(
-            s.disposition, s.pressure, self.params.push.crowding_out, m.adaptation, s.champion
+        s.undermining = motivation.update_undermining(
+            s.undermining, self.control, self.params.push.crowding_out, m.adaptation,
+            self.params.push.crowding_recovery, s.champion,
         )
 
     def _effort(self) -> np.ndarray:
         return np.maximum(self.params.decision.effort_cost + self.state.effort_offset, 0.0)
 
     def _utility(self, pressure: np.ndarray | float) -> np.ndarray:
-        s = self.state
+        s, d = self.state, self.params.decision
         return decision.utility(
-            s.intrinsic, pressure, s.habit, self._effort(), self.params.decision.habit_weight
+            s.intrinsic, pressure, s.habit, self.net_cost, d.habit_weight,
+            cooperation.reciprocity(s.social_type, s.belief, d.reciprocity),
         )
-
-    def _enforce(self, acting: np.ndarray) -> float:
-        q = self.params.push
-        if not self.pushing:
-            return 0.0
-        outcome = push.enforce(
-            self.under_authority,
-            acting,
-            q.incentive,
-            q.kind,
-            q.monitoring,
-            q.monitoring_cost,
-            self.rng,
-        )
-        self.spent += outcome.spend
-        return outcome.spend
 
     def _make_progress(self, acting: np.ndarray, shared_alignment: np.ndarray | None) -> float:
         coherence = shared_alignment
@@ -219,7 +292,7 @@ class PushPullModel(mesa.Model):
 
     # -- start and metrics ------------------------------------------------------------------------
     def _initial_choice(self) -> None:
-        """Who acts before anything happens: the no-intervention baseline choice."""
+        """Who acts before anything happens: the no-intervention choice at the starting beliefs."""
         probability = decision.act_probability(self._utility(0.0), self.params.decision.noise)
         self.state.acting = decision.decide(probability, self.rng)
 
@@ -243,37 +316,10 @@ class PushPullModel(mesa.Model):
     def cant_not(self) -> np.ndarray:
         """Actors who would act with probability >= 0.9 with every incentive removed."""
         s, d = self.state, self.params.decision
-        return decision.cant_not(s.intrinsic, s.habit, self._effort(), d.habit_weight, d.noise)
+        return decision.cant_not(s.intrinsic, s.habit, self.net_cost, d.habit_weight, d.noise)
 
-    def _record(self, pairs: int, spend: float, made: float) -> None:
-        s = self.state
-        by_sector = np.bincount(s.sector, weights=s.acting, minlength=len(self.sector_names))
-        by_sector /= np.maximum(np.bincount(s.sector, minlength=len(self.sector_names)), 1)
-        budget = self.params.push.budget
-        sample = s.vision[self._cluster_sample]  # vision metrics on a fixed sample (exact if small)
-        row = {
-            "step": self.steps,
-            "participation": s.acting.mean(),
-            "intrinsic_motivation": s.intrinsic.mean(),
-            "extrinsic_pressure": s.pressure.mean(),
-            "pull": s.pull.mean(),
-            "habit": s.habit.mean(),
-            "alignment": s.alignment.mean(),
-            "ownership": s.ownership.mean(),
-            "cant_not": self.cant_not().mean(),
-            "progress": self.progress_total,
-            "progress_rate": made,
-            "incentive_spend": spend,
-            "budget_left": math.inf if budget is None else max(budget - self.spent, 0.0),
-            "incentive_active": float(self.pushing),
-            "dialogue_pairs": pairs,
-            "vision_dispersion": metrics.vision_dispersion(sample),
-            "vision_clusters": metrics.count_clusters(sample, self.params.metrics.cluster_distance),
-        }
-        row.update(
-            {f"participation_{n}": v for n, v in zip(self.sector_names, by_sector, strict=True)}
-        )
-        self.recorder.record(row)
+    def _record(self, pairs: int, made: float) -> None:
+        self.recorder.record(metrics.step_row(self, pairs, made))
 
     def metrics_frame(self) -> pd.DataFrame:
         """The metrics recorded so far, one row per step."""

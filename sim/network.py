@@ -153,9 +153,12 @@ def random_neighbours(graph: Graph, actors: np.ndarray, rng: np.random.Generator
     return partner
 
 
-def neighbour_share(graph: Graph, flags: np.ndarray) -> np.ndarray:
-    """Share of each actor's neighbours for which ``flags`` is true (population share if mixed)."""
+def neighbour_mean(graph: Graph, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` over each actor's neighbours (the population mean if well mixed).
+
+    For boolean ``values`` this is the share of neighbours for which they are true.
+    """
     if graph.well_mixed:
-        return np.full(graph.n, flags.mean())
-    counts = graph.adjacency @ flags.astype(np.float64)
-    return counts / np.maximum(graph.degree, 1)
+        return np.full(graph.n, values.mean())
+    sums = graph.adjacency @ values.astype(np.float64, copy=False)
+    return sums / np.maximum(graph.degree, 1)

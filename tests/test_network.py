@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.network import Graph, build_graph, neighbour_share, random_neighbours
+from sim.network import Graph, build_graph, neighbour_mean, random_neighbours
 
 N_SECTORS = 5
 PER_SECTOR = 200
@@ -134,10 +134,10 @@ def test_isolated_actor_gets_no_partner() -> None:
     assert partners.tolist() == [1, 0, -1]
 
 
-def test_neighbour_share_counts_acting_neighbours() -> None:
+def test_neighbour_mean_counts_acting_neighbours() -> None:
     _, g = graph("random")
     flags = np.random.default_rng(3).random(g.n) < 0.3
-    share = neighbour_share(g, flags)
+    share = neighbour_mean(g, flags)
     expected = [
         flags[g.indices[g.indptr[i] : g.indptr[i + 1]]].mean() if g.degree[i] else 0.0
         for i in range(g.n)
@@ -146,8 +146,8 @@ def test_neighbour_share_counts_acting_neighbours() -> None:
     assert np.all((share >= 0) & (share <= 1))
 
 
-def test_neighbour_share_well_mixed_is_the_population_share() -> None:
+def test_neighbour_mean_well_mixed_is_the_population_share() -> None:
     _, g = graph("well_mixed")
     flags = np.zeros(g.n, dtype=bool)
     flags[:250] = True
-    assert np.all(neighbour_share(g, flags) == 0.25)
+    assert np.all(neighbour_mean(g, flags) == 0.25)

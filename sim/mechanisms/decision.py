@@ -1,15 +1,17 @@
 """Decision: act or not, by a noisy (logistic) comparison of motives with effort cost.
 
-``U_i = q_i + X_i + w_h h_i - e_i`` and ``Pr(act) = 1 / (1 + exp(-U_i / T))``
+``U_i = q_i + X_i + R_i + w_h h_i - (1 - m) e_i`` and ``Pr(act) = 1 / (1 + exp(-U_i / T))``
 
-with intrinsic motivation q, expected extrinsic pressure X, habit h weighted by
-``w_h = decision.habit_weight``, effort cost e (mean ``decision.effort_cost``) and temperature
+with intrinsic motivation q, expected extrinsic pressure X (incentives and expected peer
+sanctions), reciprocity R and the net private cost of contributing ``(1 - m) e_i`` (both from
+:mod:`sim.mechanisms.cooperation`), habit h weighted by ``w_h = decision.habit_weight``, effort
+cost e (mean ``decision.effort_cost``) and temperature
 ``T = decision.noise`` (logit / quantal choice: McFadden 1974; McKelvey & Palfrey 1995). Intrinsic
 and extrinsic motives enter additively, as in Benabou & Tirole (2003) and Frey & Jegen (2001);
 their interaction acts through crowding-out in :mod:`sim.mechanisms.motivation`.
 
-An actor "can't NOT" act when it would act with probability >= 0.9 with every incentive removed
-(``X_i = 0``).
+An actor "can't NOT" act when it would act with probability >= 0.9 with every incentive and
+sanction removed (``X_i = 0``) and expecting nobody else to act (``R_i`` at a belief of 0).
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ def act_probability(utility: np.ndarray, noise: float) -> np.ndarray:
 
 def utility(
     intrinsic: np.ndarray,
-    pressure: np.ndarray,
+    pressure: np.ndarray | float,
     habit: np.ndarray,
-    effort_cost: np.ndarray,
+    net_cost: np.ndarray,
     habit_weight: float,
+    reciprocity: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Net utility of acting for every actor."""
-    return intrinsic + pressure + habit_weight * habit - effort_cost
+    """Net utility of acting for every actor (``net_cost`` = effort less its private return)."""
+    return intrinsic + pressure + reciprocity + habit_weight * habit - net_cost
 
 
 def decide(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -43,10 +46,10 @@ def decide(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def cant_not(
     intrinsic: np.ndarray,
     habit: np.ndarray,
-    effort_cost: np.ndarray,
+    net_cost: np.ndarray,
     habit_weight: float,
     noise: float,
 ) -> np.ndarray:
-    """Actors who would act with probability >= 0.9 without any incentive."""
-    bare = utility(intrinsic, 0.0, habit, effort_cost, habit_weight)
+    """Actors who would act with probability >= 0.9 without any incentive or reciprocity."""
+    bare = utility(intrinsic, 0.0, habit, net_cost, habit_weight)
     return act_probability(bare, noise) >= CANT_NOT_THRESHOLD

@@ -14,6 +14,7 @@ interpolating linearly in between. If ``d < dialogue.confidence`` both move towa
 by ``mu = dialogue.convergence``: ``v_i' = v_i + mu (v_j - v_i)`` and symmetrically. Moves are
 computed from the old visions and summed, so the order of pairs does not matter; visions are
 clipped to [0, 1]. With one dimension all foci coincide and the model is Deffuant et al.'s.
+Every dialogue held costs ``dialogue.cost`` (time), whether or not the pair converges.
 """
 
 from __future__ import annotations
@@ -49,20 +50,21 @@ def dialogue_step(
     convergence: float,
     focus: float,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, int]:
-    """One round of dialogues; returns the new visions and the number of converging pairs."""
+) -> tuple[np.ndarray, int, int]:
+    """One round of dialogues: the new visions, the dialogues held and the converging pairs."""
     n = vision.shape[0]
-    if rate <= 0 or confidence <= 0 or convergence <= 0 or n < 2:
-        return vision, 0
+    if rate <= 0 or n < 2:
+        return vision, 0, 0
     speakers = np.flatnonzero(rng.random(n) < rate)
     partners = random_neighbours(graph, speakers, rng)
     valid = partners >= 0
     speakers, partners = speakers[valid], partners[valid]
+    held = int(speakers.size)
     gap = vision[partners] - vision[speakers]
     agree = perceived_distance(np.abs(gap), focus) < confidence
     speakers, partners, gap = speakers[agree], partners[agree], gap[agree]
-    if speakers.size == 0:
-        return vision, 0
+    if speakers.size == 0 or convergence <= 0:
+        return vision, held, 0
     # Sum every pair's pull on both partners in one flat bincount (no per-actor loop).
     dims = vision.shape[1]
     cells = np.concatenate([speakers, partners])[:, None] * dims + np.arange(dims)
@@ -72,4 +74,4 @@ def dialogue_step(
     delta += vision.ravel()
     moved = delta.reshape(n, dims)
     np.clip(moved, 0.0, 1.0, out=moved)
-    return moved, int(speakers.size)
+    return moved, held, int(speakers.size)

@@ -1,25 +1,38 @@
-"""Push: rewards and sanctions from an authority that can monitor and enforce.
+"""Push: rewards, sanctions and recognition from someone who can monitor and enforce.
 
 An actor feels push only if an enforcing authority reaches it (``push.reach``: ``all`` = one
 closed organisation where everybody answers to the leader; ``convener`` = only the convener's
-sector, ``push.convener``; or a list of sectors). Across sectors nobody else has that authority,
-which is why push fails there (Fehr & Gachter 2002 on punishment needing an enforcer; Kania &
-Kramer 2011 on collective impact without a boss).
+sector, ``push.convener``; or a list of sectors). Across sectors nobody else has that authority
+(Kania & Kramer 2011 on collective impact without a boss). Leaders inside their own
+organisations use the same mechanics (:mod:`sim.mechanisms.leaders`).
 
 Expected extrinsic pressure on actor i, for incentive size ``b = push.incentive``:
 
-``X_i = R_i * kappa_i * L * m * b * k``
+``X_i = R_i * kappa_i * m * b * f_k * q_i``
 
-with ``R_i`` 1 under authority else 0, ``kappa_i`` i's incentive sensitivity,
-``L = push.legitimacy``,
-``m = push.monitoring`` (only monitored behaviour is rewarded or sanctioned; Becker 1968), and
-``k`` = 1 for ``reward`` or ``sanction``, 2 for ``both`` (acting both earns the reward and avoids
-the fine). Push is active while ``b > 0`` and the budget ``push.budget`` is not spent.
+with ``R_i`` 1 under authority, ``kappa_i`` i's incentive sensitivity, ``m = push.monitoring``
+(only monitored behaviour is rewarded or sanctioned: the expected value, Becker 1968), ``q_i`` 1 for
+engagement-contingent rewards and i's alignment (the quality of its contribution) for
+performance-contingent ones, and the kind's weight ``f_k``: 1 for a reward or recognition,
+``lambda = push.loss_aversion`` for a sanction (losses loom about twice as large as gains: Tversky
+& Kahneman 1991; punishment raises cooperation more than reward, Balliet, Mulder & Van Lange 2011,
+d = 0.70 vs 0.51) and ``1 + lambda`` for both. Legitimacy does not scale the pressure: it changes
+how controlling the push feels.
 
-Realised each step: each actor under authority is monitored with probability m; rewards ``b``
-are paid to monitored actors who acted, sanctions ``b`` fall on monitored actors who did not
-(fines are not counted as income), and monitoring costs ``push.monitoring_cost`` per monitored
-actor. Spend = rewards paid + monitoring cost, subtracted from the budget.
+How controlling the push feels (cognitive evaluation theory: Deci & Ryan 1985; Deci, Koestner &
+Ryan 1999; Frey & Jegen 2001) drives undermining in :mod:`sim.mechanisms.motivation`:
+
+``chi = k_kind * k_cont * (1 + m) / 2 * (1.5 - L)`` for rewards and sanctions, with
+``k_kind`` 1 for a tangible reward and 1.5 for sanctions (threats are more controlling),
+``k_cont`` 1 for engagement- and 0.7 for performance-contingent rewards (the meta-analysis'
+d = -0.40 vs -0.28) and ``L = push.legitimacy``; and ``chi = -(1 + L) / 2`` for recognition,
+informational feedback that supports competence and crowds in (verbal rewards: d = +0.33).
+
+Realised each step: each actor under authority is monitored with probability m; rewards are paid
+to monitored actors who acted, fines fall on monitored actors who did not (fines are not income;
+imposing one costs the enforcer ``push.sanction_cost`` per unit of fine), recognition costs no
+money, and monitoring costs ``push.monitoring_cost`` per monitored actor. Spend is the sum; push
+is active while ``b > 0`` and the budget ``push.budget`` is not spent.
 """
 
 from __future__ import annotations
@@ -27,6 +40,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+CONTROL_BY_KIND = {"reward": 1.0, "sanction": 1.5, "both": 1.5}
+CONTROL_BY_CONTINGENCY = {"engagement": 1.0, "performance": 0.7}
 
 
 def authority_mask(
@@ -40,17 +56,29 @@ def authority_mask(
     return np.isin(sector, codes)
 
 
+def kind_weight(kind: str, loss_aversion: float) -> float:
+    """How much an incentive of this kind weighs per unit of its nominal size."""
+    return {"sanction": loss_aversion, "both": 1.0 + loss_aversion}.get(kind, 1.0)
+
+
+def controllingness(kind: str, contingency: str, monitoring: float, legitimacy: float) -> float:
+    """How controlling an incentive regime feels (negative: informational, crowds in)."""
+    if kind == "recognition":
+        return -(1.0 + legitimacy) / 2.0
+    climate = (1.0 + monitoring) / 2.0 * (1.5 - legitimacy)
+    return CONTROL_BY_KIND[kind] * CONTROL_BY_CONTINGENCY[contingency] * climate
+
+
 def expected_pressure(
-    under_authority: np.ndarray,
+    reached: np.ndarray,
     sensitivity: np.ndarray,
     incentive: float,
-    kind: str,
-    legitimacy: float,
+    weight: float,
     monitoring: float,
+    quality: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Expected extrinsic pressure ``X_i`` on every actor."""
-    factor = 2.0 if kind == "both" else 1.0
-    return under_authority * sensitivity * (legitimacy * monitoring * incentive * factor)
+    return reached * sensitivity * quality * (monitoring * incentive * weight)
 
 
 @dataclass(frozen=True)
@@ -64,18 +92,21 @@ class Enforcement:
 
 
 def enforce(
-    under_authority: np.ndarray,
+    reached: np.ndarray,
     acting: np.ndarray,
     incentive: float,
     kind: str,
     monitoring: float,
-    monitoring_cost: float,
+    costs: tuple[float, float],
     rng: np.random.Generator,
+    quality: np.ndarray | float = 1.0,
 ) -> Enforcement:
-    """Monitor, reward and sanction for one step; return counts and spend."""
-    monitored = under_authority & (rng.random(acting.size) < monitoring)
-    rewarded = int(np.count_nonzero(monitored & acting)) if kind != "sanction" else 0
-    sanctioned = int(np.count_nonzero(monitored & ~acting)) if kind != "reward" else 0
-    n_monitored = int(np.count_nonzero(monitored))
-    spend = incentive * rewarded + monitoring_cost * n_monitored
-    return Enforcement(n_monitored, rewarded, sanctioned, spend)
+    """Monitor, reward and sanction for one step; ``costs`` = (monitoring, per unit of fine)."""
+    monitoring_cost, sanction_cost = costs
+    monitored = reached & (rng.random(acting.size) < monitoring)
+    paid = monitored & acting if kind in ("reward", "both") else np.zeros_like(acting)
+    fined = monitored & ~acting if kind in ("sanction", "both") else np.zeros_like(acting)
+    rewards = float(np.sum(incentive * np.broadcast_to(quality, acting.shape), where=paid))
+    n_monitored, n_fined = int(np.count_nonzero(monitored)), int(np.count_nonzero(fined))
+    spend = rewards + sanction_cost * incentive * n_fined + monitoring_cost * n_monitored
+    return Enforcement(n_monitored, int(np.count_nonzero(paid)), n_fined, spend)

@@ -9,9 +9,14 @@ At step 1 and every ``vision.revision_every`` steps after it, the shared vision 
   probability proportional to voice weight (the powerful are heard first: Gumbel top-k
   sampling), and ``S = sum_h w_h v_h / sum_h w_h`` over the heard h with voice weights w.
 
-Being heard builds ownership (Ostrom 1990; Ostrom, Walker & Gardner 1992 on self-crafted
-rules; Vroom's participation effect): at a revision ``o_h' = o_h + r (1 - o_h)`` with
-``r = vision.ownership_rate``; every step ``o' = o (1 - vision.ownership_decay)``.
+Being heard builds ownership, and having actually shaped the vision builds more: the voice effect
+(Lind, Kanfer & Earley 1990: voice raised perceived fairness even when it could not change the
+decision, and more when it could). At a revision ``o_h' = o_h + r g_h (1 - o_h)`` with
+``r = vision.ownership_rate`` and ``g_h = v + (1 - v) min(1, I_h)``, where
+``v = vision.voice_ownership`` is what being heard alone brings and ``I_h`` h's influence on the
+vision relative to an equal share (``w_h H / sum w`` for the H heard; 1 for the convener's members
+of an imposed vision); every step ``o' = o (1 - vision.ownership_decay)``. Each voice heard at a
+revision costs ``vision.cost`` (time and money of convening), counted in spend.
 
 Alignment of actor i with S is a Gaussian kernel of the RMS distance,
 ``a_i = exp(-d_i^2 / (2 tau^2))``, ``d_i = ||v_i - S|| / sqrt(K)``, ``tau = vision.tolerance``.
@@ -50,14 +55,33 @@ def co_created_vision(vision: np.ndarray, voice: np.ndarray, heard: np.ndarray) 
     return weights @ vision / weights.sum()
 
 
+def influence(voice: np.ndarray, heard: np.ndarray) -> np.ndarray:
+    """Each heard actor's weight in the vision relative to an equal share (0 if not heard)."""
+    weights = voice * heard
+    total = weights.sum()
+    return weights * np.count_nonzero(heard) / total if total > 0 else weights
+
+
 def update_ownership(
-    ownership: np.ndarray, heard: np.ndarray | None, rate: float, decay: float
+    ownership: np.ndarray,
+    heard: np.ndarray | None,
+    rate: float,
+    decay: float,
+    gain: np.ndarray | float = 1.0,
 ) -> np.ndarray:
-    """Decay ownership, then (at a revision) let the heard gain ownership."""
+    """Decay ownership, then (at a revision) let the heard gain ownership by ``gain`` in [0, 1]."""
     owned = ownership * (1.0 - decay)
     if heard is not None:
-        owned = np.where(heard, owned + rate * (1.0 - owned), owned)
+        owned = np.where(heard, owned + rate * gain * (1.0 - owned), owned)
     return owned
+
+
+def ownership_gain(
+    mode: str, voice: np.ndarray, heard: np.ndarray, voice_ownership: float
+) -> np.ndarray:
+    """The voice effect plus the influence effect for every heard actor."""
+    shaped = heard.astype(float) if mode == "imposed" else np.minimum(influence(voice, heard), 1.0)
+    return voice_ownership + (1.0 - voice_ownership) * shaped
 
 
 def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.ndarray:

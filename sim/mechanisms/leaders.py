@@ -1,0 +1,31 @@
+"""Leaders: pull the leaders in, and they push inside their own organisations.
+
+Every organisation has a leader, its actor with the loudest voice. Inside her organisation a
+leader has the authority an alliance lacks: she can tie the plan to pay and advancement. A leader
+who has been pulled in, who acted last step and whose alignment with the shared vision (or with
+the mean vision when there is none) is at least ``leaders.alignment``, pushes the other members of
+her organisation with the push mechanics of :mod:`sim.mechanisms.push`: incentive
+``leaders.incentive`` of kind ``leaders.kind``, monitoring ``leaders.monitoring``, legitimacy
+``leaders.legitimacy`` (how controlling it feels, hence crowding-out) and the same costs.
+"Pull the leaders, the leaders push inside" is the cascade of Kotter (1996) and of collective
+impact's backbone and steering committees (Kania & Kramer 2011); push inside an organisation is
+what works in closed systems (Gibbons 1998 on incentives inside firms).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pushing_leaders(
+    leader: np.ndarray, acting: np.ndarray, alignment: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Leaders who act and are aligned enough to push inside their organisations."""
+    return leader & acting & (alignment >= threshold)
+
+
+def members_reached(org: np.ndarray, leader: np.ndarray, pushing: np.ndarray) -> np.ndarray:
+    """Members (not the leader herself) of organisations whose leader pushes."""
+    active_orgs = np.zeros(int(org.max()) + 1, dtype=bool)
+    active_orgs[org[pushing]] = True
+    return active_orgs[org] & ~leader

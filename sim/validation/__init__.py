@@ -1,0 +1,1 @@
+"""Validation: published findings run as experiments against the default parameter set."""

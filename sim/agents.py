@@ -40,6 +40,7 @@ class ActorState:
     pull: np.ndarray  # pull P felt this step
     alignment: np.ndarray  # alignment with the shared vision (or the mean vision)
     sanction_felt: np.ndarray  # expected peer sanction for not acting
+    sanctioners: np.ndarray  # share of neighbours ready to sanction free riding
 
     @property
     def size(self) -> int:
@@ -99,6 +100,7 @@ def initial_state(scenario: Scenario, rng: np.random.Generator) -> ActorState:
         pull=zeros.copy(),
         alignment=zeros.copy(),
         sanction_felt=zeros.copy(),
+        sanctioners=zeros.copy(),
     )
 
 

@@ -195,8 +195,8 @@ class PushPullModel(mesa.Model):
         self.led = self._led_members()
         pressure, self.control = s.sanction_felt.copy(), np.zeros(s.size)
         acc = self.params.accountability
-        if accountability.active(acc.measurement, acc.peer_sanction):
-            self.control += accountability.regime_control(acc.measurement, acc.rules)
+        if accountability.active(acc.measurement, acc.peer_sanction):  # felt as others stand ready
+            self.control += accountability.regime_control(acc.measurement, acc.rules) * s.sanctioners
         if self.pushing:
             pressure += push.expected_pressure(
                 self.under_authority, s.sensitivity, q.incentive,
@@ -242,10 +242,10 @@ class PushPullModel(mesa.Model):
         """Peer sanctions for this step's free riding, felt as expected sanctions next step."""
         acc, s = self.params.accountability, self.state
         if not accountability.active(acc.measurement, acc.peer_sanction):
-            s.sanction_felt = np.zeros(s.size)
+            s.sanction_felt, s.sanctioners = np.zeros(s.size), np.zeros(s.size)
             return
         willing = acting * accountability.sanction_propensity(s.social_type, acc.rules)
-        sanctioners = neighbour_mean(self.network, willing)
+        s.sanctioners = sanctioners = neighbour_mean(self.network, willing)
         s.sanction_felt = accountability.expected_sanction(
             sanctioners, acc.measurement, acc.peer_sanction, self.params.push.loss_aversion
         )

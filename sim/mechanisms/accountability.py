@@ -17,8 +17,11 @@ Foster & Putterman 2010: the same rule raises cooperation more when chosen than 
 The sanction j can expect for not acting next step is
 ``S_j = lambda * s * mu * mean_{i in N(j)} A_i pi_i`` with ``s = accountability.peer_sanction``
 (the sanction when every neighbour sanctions) and ``lambda = push.loss_aversion``. A sanction
-regime also feels controlling: ``chi = 1.5 * (1 + mu) / 2 * (1.5 - L_r)`` (as a sanction in
-:func:`sim.mechanisms.push.controllingness`), so self-crafted rules crowd out less.
+regime also feels controlling, as being watched does (Plant & Ryan 1985):
+``chi_j = (1 + mu) / 2 * (1.5 - L_r) * z_j`` with ``z_j`` the share of j's neighbours ready to
+sanction (the climate of :func:`sim.mechanisms.push.controllingness` for disapproval, which is
+social rather than tangible; a regime nobody enforces controls nobody), so self-crafted rules
+crowd out less.
 
 Costs, counted in spend: the sanctioners pay ``accountability.sanction_cost`` per unit of
 sanction imposed (1:3 in Fehr & Gachter 2000), making contributions visible costs
@@ -58,7 +61,7 @@ def expected_sanction(
 
 def regime_control(measurement: float, rules: str) -> float:
     """How controlling a peer-sanction regime feels."""
-    return controllingness("sanction", "engagement", measurement, RULE_LEGITIMACY[rules])
+    return controllingness("reward", "engagement", measurement, RULE_LEGITIMACY[rules])
 
 
 def sanction_spend(

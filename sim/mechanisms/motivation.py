@@ -14,7 +14,8 @@ capped, so ``dT/db~ = 1 - P > 0`` for every ``P < 1``: lowering one's interest l
 motivation whatever the pull, unless pull alone is total. ``alpha = motivation.adaptation``.
 
 Undermining follows cognitive evaluation theory (Deci & Ryan 1985; Deci, Koestner & Ryan 1999;
-Frey & Jegen 2001): ``u_i`` moves toward ``u*_i = c chi_i`` with ``c = push.crowding_out`` and
+Frey & Jegen 2001): ``u_i`` moves toward ``u*_i = c clip(chi_i, -1, 1)`` with
+``c = push.crowding_out`` the most that incentives can undermine, and
 ``chi_i`` how controlling the incentives that reach i feel (:func:`sim.mechanisms.push.controllingness`:
 tangible and expected, engagement-contingent rewards 1, performance-contingent 0.7, sanctions 1.5,
 more with monitoring and less with legitimacy; informational recognition is negative, which crowds
@@ -67,8 +68,8 @@ def update_undermining(
     recovery: float,
     champions: np.ndarray,
 ) -> np.ndarray:
-    """Undermining builds toward ``crowding_out * control`` under incentives, fades without."""
-    target = np.clip(crowding_out * control, -1.0, 1.0)
+    """Undermining builds toward ``crowding_out * clip(control)`` under incentives, fades without."""
+    target = crowding_out * np.clip(control, -1.0, 1.0)
     rate = np.where(control != 0.0, adaptation, recovery)
     moved = undermining + rate * (target - undermining)
     moved[champions] = 0.0

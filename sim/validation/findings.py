@@ -148,3 +148,42 @@ def crowding_estimate(outcomes: Outcomes) -> Estimate:
     )
     value, low, high = stats.difference_ci(diff)
     return value, low, high, high < 0.0
+
+
+def _last_tenth(o: dict) -> float:
+    return _tenth(o["participation"], last=True)
+
+
+def peer_punishment_estimate(outcomes: Outcomes) -> Estimate:
+    """Participation in the last tenth with peer sanctions over without."""
+    value, low, high = stats.ratio_ci(
+        _per_rep(outcomes, "peer_sanctions", _last_tenth), _per_rep(outcomes, "none", _last_tenth)
+    )
+    return value, low, high, value >= 2.0
+
+
+def self_crafted_estimate(outcomes: Outcomes) -> Estimate:
+    """Participation in the last tenth, co-created rules with communication over imposed rules."""
+    value, low, high = stats.ratio_ci(
+        _per_rep(outcomes, "co_created", _last_tenth), _per_rep(outcomes, "imposed", _last_tenth)
+    )
+    return value, low, high, value >= 1.5
+
+
+def other_sectors_mean(convener: str) -> Callable[[dict], float]:
+    """Mean participation over the run in every sector but the convener's."""
+
+    def mean(o: dict) -> float:
+        others = [s for name, s in o["sectors"].items() if name != convener]
+        return float(np.mean([s.mean() for s in others]))
+
+    return mean
+
+
+def without_authority_estimate(outcomes: Outcomes) -> Estimate:
+    """Effect of mutual accountability on the four other sectors; push's must not be positive."""
+    mean = other_sectors_mean("government")
+    none = _per_rep(outcomes, "none", mean)
+    account = stats.difference_ci(_per_rep(outcomes, "accountability", mean) - none)
+    pushed = stats.difference_ci(_per_rep(outcomes, "convener_push", mean) - none)
+    return account[0], account[1], account[2], account[1] > 0 and pushed[1] <= 0

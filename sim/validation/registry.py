@@ -10,6 +10,9 @@ from sim.validation.findings import (
     contagion_estimate,
     crowding_estimate,
     decay_estimate,
+    peer_punishment_estimate,
+    self_crafted_estimate,
+    without_authority_estimate,
     deffuant_estimate,
     punishment_estimate,
     undermining_estimate,
@@ -151,3 +154,57 @@ CROWDING = Finding(
 )
 
 FINDINGS = [DEFFUANT, UNDERMINING, VERBAL, PUNISHMENT, DECAY, CONTAGION, CROWDING]
+
+MUTUAL = {"accountability.measurement": 1.0, "accountability.peer_sanction": 0.5}
+
+PEER_PUNISHMENT = Finding(
+    id="peer-punishment",
+    finding="Peer punishment sustains cooperation in public-goods groups where it otherwise decays.",
+    source="Fehr & Gachter 2000 (contributions toward 85-90% with punishment vs 10-20% without)",
+    manipulation="contributions fully visible to partners (measurement 1), peer sanction 0.5, "
+    "informal rules; vs no accountability",
+    metric="participation in the last tenth, with / without peer sanctions",
+    target=">= 2",
+    arms={"none": Arm(), "peer_sanctions": Arm(MUTUAL)},
+    estimate=peer_punishment_estimate,
+)
+
+SELF_CRAFTED = Finding(
+    id="self-crafted-rules",
+    finding="Communication plus self-crafted sanctioning rules achieve far more cooperation than "
+    "imposed sanctions.",
+    source="Ostrom, Walker & Gardner 1992 (about 85% vs 37% of the optimum); Dal Bo, Foster & "
+    "Putterman 2010",
+    manipulation="peer sanctions with co-created rules and dialogue (communication) vs the same "
+    "sanctions under rules an authority imposed",
+    metric="participation in the last tenth, co-created / imposed",
+    target=">= 1.5",
+    arms={
+        "co_created": Arm({**MUTUAL, "accountability.rules": "co_created", "dialogue.rate": 0.2}),
+        "imposed": Arm({**MUTUAL, "accountability.rules": "imposed"}),
+    },
+    estimate=self_crafted_estimate,
+)
+
+WITHOUT_AUTHORITY = Finding(
+    id="sanctions-without-authority",
+    finding="Decentralised sanctions need no authority, so they work across sectors where the "
+    "convener's push cannot reach.",
+    source="Fehr & Gachter 2002; Ostrom 1990; Kania & Kramer 2011",
+    manipulation="five sectors, government convenes with authority over its own sector only: "
+    "reward 0.5 there, vs mutual accountability (co-created rules), vs neither",
+    metric="mean participation in the four other sectors, accountability - neither",
+    target="> 0 (95% CI above 0), while push's effect there is not (its CI reaches 0)",
+    arms={
+        "none": Arm({"push.convener": "government"}),
+        "convener_push": Arm({
+            "push.convener": "government", "push.reach": "convener", "push.incentive": 0.5,
+        }),
+        "accountability": Arm({
+            **MUTUAL, "push.convener": "government", "accountability.rules": "co_created",
+        }),
+    },
+    estimate=without_authority_estimate,
+)
+
+FINDINGS += [PEER_PUNISHMENT, SELF_CRAFTED, WITHOUT_AUTHORITY]

@@ -24,7 +24,14 @@ DEFAULT_SECTORS = {
     "community": 0.2,
 }
 SECTIONS_CHANGEABLE_MID_RUN = (
-    "dialogue", "vision", "pull", "push", "motivation", "decision", "accountability", "leaders",
+    "dialogue",
+    "vision",
+    "pull",
+    "push",
+    "motivation",
+    "decision",
+    "accountability",
+    "leaders",
 )
 SOCIAL_TYPES = ("conditional", "free_rider", "hump_shaped", "other")
 # Fischbacher, Gachter & Fehr (2001): 50% conditional cooperators, 30% free riders, 14%
@@ -86,8 +93,12 @@ LITERATURE_SECTOR_TRAITS = {
     "government": {"motivation": 0.05, "incentive_sensitivity": 0.9, "voice": 1.5},
     "nonprofit": {"motivation": 0.1, "incentive_sensitivity": 0.75},
     "academia": {"motivation": 0.05, "incentive_sensitivity": 0.9},
-    "community": {"motivation": 0.05, "incentive_sensitivity": 0.75, "effort_cost": 0.1,
-                  "voice": 0.5},
+    "community": {
+        "motivation": 0.05,
+        "incentive_sensitivity": 0.75,
+        "effort_cost": 0.1,
+        "voice": 0.5,
+    },
 }
 
 
@@ -119,7 +130,7 @@ class Population(_Section):
     )
     social_types: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_SOCIAL_TYPES),
-        description="Shares of social-preference types: conditional, free_rider, hump_shaped, other.",
+        description="Shares of the types conditional, free_rider, hump_shaped and other.",
     )
     sector_profiles: Literal["literature", "identical"] = Field(
         "literature",
@@ -199,13 +210,17 @@ class Vision(_Section):
     tolerance: float = Field(
         0.2, gt=0.0, le=1.0, description="Distance at which alignment falls to exp(-1/2)."
     )
-    ownership_rate: float = _unit(0.3, "Ownership gained at a revision by a heard, influential actor.")
+    ownership_rate: float = _unit(
+        0.3, "Ownership gained at a revision by a heard, influential actor."
+    )
     ownership_decay: float = _unit(0.01, "Ownership lost per step.")
     voice_ownership: float = _unit(
         0.5, "Share of the ownership gain that being heard brings without influence."
     )
     reactance: float = _unit(0.5, "Push-back against a distant vision one does not own.")
-    cost: float = Field(0.2, ge=0.0, le=10.0, description="Cost of hearing one voice at a revision.")
+    cost: float = Field(
+        0.2, ge=0.0, le=10.0, description="Cost of hearing one voice at a revision."
+    )
 
 
 class Pull(_Section):

@@ -118,8 +118,13 @@ class PushPullModel(mesa.Model):
         self.costs = metrics.StepCosts()
         d = p.dialogue
         s.vision, held, pairs = dialogue.dialogue_step(
-            s.vision, self.network, d.rate, d.confidence, d.convergence,
-            d.common_ground_focus, self.rng,
+            s.vision,
+            self.network,
+            d.rate,
+            d.confidence,
+            d.convergence,
+            d.common_ground_focus,
+            self.rng,
         )
         self.costs.convening += d.cost * held
         shared_alignment = self._update_shared_vision()
@@ -176,8 +181,11 @@ class PushPullModel(mesa.Model):
             return None
         v = self.params.vision
         return pull.vision_pull(
-            shared_alignment, self.state.ownership, v.clarity,
-            self.params.pull.ownership_weight, v.reactance,
+            shared_alignment,
+            self.state.ownership,
+            v.clarity,
+            self.params.pull.ownership_weight,
+            v.reactance,
         )
 
     # -- pressure and enforcement ---------------------------------------------------------------
@@ -196,19 +204,28 @@ class PushPullModel(mesa.Model):
         pressure, self.control = s.sanction_felt.copy(), np.zeros(s.size)
         acc = self.params.accountability
         if accountability.active(acc.measurement, acc.peer_sanction):  # felt as others stand ready
-            self.control += accountability.regime_control(acc.measurement, acc.rules) * s.sanctioners
+            self.control += (
+                accountability.regime_control(acc.measurement, acc.rules) * s.sanctioners
+            )
         if self.pushing:
             pressure += push.expected_pressure(
-                self.under_authority, s.sensitivity, q.incentive,
-                push.kind_weight(q.kind, q.loss_aversion), q.monitoring, self._quality(q.contingency),
+                self.under_authority,
+                s.sensitivity,
+                q.incentive,
+                push.kind_weight(q.kind, q.loss_aversion),
+                q.monitoring,
+                self._quality(q.contingency),
             )
             self.control += self.under_authority * push.controllingness(
                 q.kind, q.contingency, q.monitoring, q.legitimacy
             )
         if self.led.any():
             pressure += push.expected_pressure(
-                self.led, s.sensitivity, lead.incentive,
-                push.kind_weight(lead.kind, q.loss_aversion), lead.monitoring,
+                self.led,
+                s.sensitivity,
+                lead.incentive,
+                push.kind_weight(lead.kind, q.loss_aversion),
+                lead.monitoring,
             )
             self.control += self.led * push.controllingness(
                 lead.kind, "engagement", lead.monitoring, lead.legitimacy
@@ -226,15 +243,26 @@ class PushPullModel(mesa.Model):
         q, lead = self.params.push, self.params.leaders
         if self.pushing:
             done = push.enforce(
-                self.under_authority, acting, q.incentive, q.kind, q.monitoring,
-                (q.monitoring_cost, q.sanction_cost), self.rng, self._quality(q.contingency),
+                self.under_authority,
+                acting,
+                q.incentive,
+                q.kind,
+                q.monitoring,
+                (q.monitoring_cost, q.sanction_cost),
+                self.rng,
+                self._quality(q.contingency),
             )
             self.spent += done.spend
             self.costs.incentives += done.spend
         if self.led.any():
             done = push.enforce(
-                self.led, acting, lead.incentive, lead.kind, lead.monitoring,
-                (q.monitoring_cost, q.sanction_cost), self.rng,
+                self.led,
+                acting,
+                lead.incentive,
+                lead.kind,
+                lead.monitoring,
+                (q.monitoring_cost, q.sanction_cost),
+                self.rng,
             )
             self.costs.incentives += done.spend
 
@@ -265,8 +293,12 @@ class PushPullModel(mesa.Model):
             s.intrinsic, interest, s.pull, m.adaptation, s.champion
         )
         s.undermining = motivation.update_undermining(
-            s.undermining, self.control, self.params.push.crowding_out, m.adaptation,
-            self.params.push.crowding_recovery, s.champion,
+            s.undermining,
+            self.control,
+            self.params.push.crowding_out,
+            m.adaptation,
+            self.params.push.crowding_recovery,
+            s.champion,
         )
 
     def _effort(self) -> np.ndarray:
@@ -275,8 +307,7 @@ class PushPullModel(mesa.Model):
     def _utility(self, pressure: np.ndarray | float) -> np.ndarray:
         s, d = self.state, self.params.decision
         return decision.utility(
-            s.intrinsic, pressure, s.habit, self.net_cost, d.habit_weight,
-            cooperation.reciprocity(s.social_type, s.belief, d.reciprocity),
+            s.intrinsic, pressure, s.habit, self.net_cost, d.habit_weight, self._reciprocity()
         )
 
     def _make_progress(self, acting: np.ndarray, shared_alignment: np.ndarray | None) -> float:
@@ -316,7 +347,13 @@ class PushPullModel(mesa.Model):
     def cant_not(self) -> np.ndarray:
         """Actors who would act with probability >= 0.9 with every incentive removed."""
         s, d = self.state, self.params.decision
-        return decision.cant_not(s.intrinsic, s.habit, self.net_cost, d.habit_weight, d.noise)
+        return decision.cant_not(
+            s.intrinsic, s.habit, self.net_cost, d.habit_weight, d.noise, self._reciprocity()
+        )
+
+    def _reciprocity(self) -> np.ndarray:
+        s = self.state
+        return cooperation.reciprocity(s.social_type, s.belief, self.params.decision.reciprocity)
 
     def _record(self, pairs: int, made: float) -> None:
         self.recorder.record(metrics.step_row(self, pairs, made))

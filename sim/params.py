@@ -85,7 +85,9 @@ def _kind_name(annotation: Any) -> str:
     return "float" if float in get_args(annotation) else "value"
 
 
-def build_parameters(scenario: type[BaseModel], sections: dict[str, type[BaseModel]]) -> dict[str, ParamInfo]:
+def build_parameters(
+    scenario: type[BaseModel], sections: dict[str, type[BaseModel]]
+) -> dict[str, ParamInfo]:
     """Describe every field of the scenario schema by its dotted name."""
     params: dict[str, ParamInfo] = {}
     for name, field in scenario.model_fields.items():

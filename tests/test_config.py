@@ -81,7 +81,7 @@ def test_defaults_lie_within_their_ranges_and_choices() -> None:
 def test_choices_of_the_categorical_parameters() -> None:
     assert set(PARAMETERS["vision.mode"].choices) == {"none", "imposed", "co_created"}
     assert set(PARAMETERS["network.kind"].choices) == {"small_world", "random", "well_mixed"}
-    assert set(PARAMETERS["push.kind"].choices) == {"reward", "sanction", "both"}
+    assert set(PARAMETERS["push.kind"].choices) == {"reward", "sanction", "both", "recognition"}
     assert set(PARAMETERS["push.reach"].choices) == {"all", "convener"}
     assert "list of sectors" in PARAMETERS["push.reach"].allowed()
 

@@ -50,6 +50,7 @@ def test_summary_keys() -> None:
         "retention",
         "progress_total",
         "incentive_spend_total",
+        "spend_total",
         "cost_per_progress",
         "time_to_half_participation",
         "sector_balance",
@@ -127,6 +128,7 @@ def frame(participation, sectors=None, progress_rate=None, spend=None, ownership
         "participation": part,
         "progress": np.cumsum(rate),
         "incentive_spend": np.zeros(n) if spend is None else np.asarray(spend, float),
+        "spend": 2 * (np.zeros(n) if spend is None else np.asarray(spend, float)),
         "vision_clusters": np.full(n, 3),
         "ownership": np.zeros(n) if ownership is None else np.asarray(ownership, float),
     }
@@ -146,7 +148,8 @@ def test_summary_of_a_known_series() -> None:
     assert summary["retention"] is None  # no schedule
     assert summary["progress_total"] == pytest.approx(1.0)
     assert summary["incentive_spend_total"] == 10.0
-    assert summary["cost_per_progress"] == pytest.approx(10.0)
+    assert summary["spend_total"] == 20.0  # incentives plus convening and accountability
+    assert summary["cost_per_progress"] == pytest.approx(20.0)  # every cost counts
     assert summary["time_to_half_participation"] == 4
     assert summary["sector_balance"] == pytest.approx(1.0)
     assert summary["vision_clusters_final"] == 3

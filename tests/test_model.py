@@ -300,7 +300,7 @@ def test_pull_sustains_more_than_push_across_sectors() -> None:
 
 def test_withdrawing_push_undermines_participation() -> None:
     # after withdrawal participation falls below the no-intervention level ...
-    assert sustained("push_then_withdraw") < sustained("baseline") - 0.05
+    assert sustained("push_then_withdraw") < 0.8 * sustained("baseline")
     # ... and well below its level under push
     retention = mean_summary("push_then_withdraw", "retention")
     assert retention < 0.9
@@ -345,12 +345,20 @@ SECTION_CONTEXT: dict[str, dict[str, Any]] = {
     },
     "vision": {"vision.mode": "co_created", "vision.inclusion": 0.5},
     "pull": {"vision.mode": "co_created", "pull.social_threshold": 0.2},
+    "dialogue": {"dialogue.rate": 0.2},
     "push": {"push.incentive": 0.5, "push.reach": "convener", "push.budget": 200.0},
+    "accountability": {"accountability.measurement": 0.8, "accountability.peer_sanction": 0.5},
+    "leaders": {"leaders.incentive": 0.5, "vision.mode": "co_created", "dialogue.rate": 0.2},
     "metrics": {"metrics.cluster_sample": 60},
 }
 # A parameter's own context wins over its section's.
 PARAM_CONTEXT: dict[str, dict[str, Any]] = {
     "pull.social_threshold": {"vision.mode": "co_created", "pull.social_threshold": 0.0},
+    "push.loss_aversion": {"push.kind": "sanction"},
+    "push.sanction_cost": {"push.kind": "sanction"},
+    "push.crowding_recovery": {"schedule": [{"step": 15, "set": {"push.incentive": 0.0}}]},
+    "accountability.rules_cost": {"accountability.rules": "co_created"},
+    "accountability.review_every": {"accountability.rules": "co_created", "steps": 120},
 }
 
 
@@ -365,7 +373,9 @@ def perturbed(name: str, current: Any, sectors: list[str]) -> Any:
     info = PARAMETERS[name]
     if info.choices and isinstance(current, str):
         return next(c for c in info.choices if c != current)
-    if info.kind == "table":  # sector shares: double the first sector's share
+    if name == "population.sector_traits":  # no table by default: make one sector differ
+        return {sectors[0]: {"incentive_sensitivity": 3.0, "motivation": 0.3}}
+    if info.kind == "table":  # sector or type shares: double the first one's share
         first = next(iter(current))
         return {k: (2 * v if k == first else v) for k, v in current.items()}
     if info.kind == "str":  # push.convener: another sector than the effective convener

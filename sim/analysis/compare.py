@@ -158,8 +158,9 @@ def plain_report(
         "",
         "_Sustained participation_ is the share of actors acting over the last fifth "
         "of the run. _Retention_ compares it with participation just before the last "
-        "change of policy (e.g. incentives stopping). _Cost per unit of progress_ is the "
-        "incentive money spent divided by the progress made.",
+        "change of policy (e.g. incentives stopping). _Cost per unit of progress_ is "
+        "everything spent (incentives, convening dialogue and revisions, accountability) "
+        "divided by the progress made.",
         "",
     ]
     return "\n".join(lines)

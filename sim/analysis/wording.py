@@ -107,7 +107,7 @@ def retention_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]
 
 
 def cost_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
-    """Progress made and incentive money spent per unit of progress."""
+    """Progress made and all costs (incentives, convening, accountability) per unit of it."""
     lines = ["## What progress cost", ""]
     paid: dict[str, float] = {}
     for v in variants:
@@ -117,18 +117,18 @@ def cost_sentences(summary: pd.DataFrame, variants: list[str]) -> list[str]:
             lines.append(f"- **{v}**: made {progress:.3g} units of progress; cost not defined.")
         elif cost == 0:
             lines.append(
-                f"- **{v}**: made {progress:.3g} units of progress without spending "
-                "anything on incentives."
+                f"- **{v}**: made {progress:.3g} units of progress without spending anything."
             )
         else:
             paid[v] = cost
             lines.append(
                 f"- **{v}**: made {progress:.3g} units of progress, spending {cost:.3g} "
-                f"on incentives per unit of progress ({_range(low, high, pct=False)})."
+                "on incentives, convening and accountability per unit of progress "
+                f"({_range(low, high, pct=False)})."
             )
     most = max(variants, key=lambda v: np.nan_to_num(metric_ci(summary, v, "progress_total")[0]))
     lines += ["", f"**{most}** made the most progress."]
     if len(paid) >= 2:
         cheapest = min(paid, key=paid.get)
-        lines[-1] += f" Of the scenarios paying incentives, **{cheapest}** paid least per unit."
+        lines[-1] += f" Of the scenarios that cost something, **{cheapest}** paid least per unit."
     return [*lines, ""]

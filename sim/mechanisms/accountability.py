@@ -65,7 +65,10 @@ def regime_control(measurement: float, rules: str) -> float:
 
 
 def sanction_spend(
-    acting: np.ndarray, sanctioners: np.ndarray, measurement: float, peer_sanction: float,
+    acting: np.ndarray,
+    sanctioners: np.ndarray,
+    measurement: float,
+    peer_sanction: float,
     cost: float,
 ) -> float:
     """What the sanctioners paid this step for the sanctions they imposed."""

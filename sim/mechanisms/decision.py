@@ -11,7 +11,8 @@ and extrinsic motives enter additively, as in Benabou & Tirole (2003) and Frey &
 their interaction acts through crowding-out in :mod:`sim.mechanisms.motivation`.
 
 An actor "can't NOT" act when it would act with probability >= 0.9 with every incentive and
-sanction removed (``X_i = 0``) and expecting nobody else to act (``R_i`` at a belief of 0).
+sanction removed (``X_i = 0``), its own motives (intrinsic motivation, reciprocity at its current
+belief, habit) left as they are.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def cant_not(
     net_cost: np.ndarray,
     habit_weight: float,
     noise: float,
+    reciprocity: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Actors who would act with probability >= 0.9 without any incentive or reciprocity."""
-    bare = utility(intrinsic, 0.0, habit, net_cost, habit_weight)
+    """Actors who would act with probability >= 0.9 without any incentive or sanction."""
+    bare = utility(intrinsic, 0.0, habit, net_cost, habit_weight, reciprocity)
     return act_probability(bare, noise) >= CANT_NOT_THRESHOLD

@@ -15,11 +15,11 @@ motivation whatever the pull, unless pull alone is total. ``alpha = motivation.a
 
 Undermining follows cognitive evaluation theory (Deci & Ryan 1985; Deci, Koestner & Ryan 1999;
 Frey & Jegen 2001): ``u_i`` moves toward ``u*_i = c clip(chi_i, -1, 1)`` with
-``c = push.crowding_out`` the most that incentives can undermine, and
-``chi_i`` how controlling the incentives that reach i feel (:func:`sim.mechanisms.push.controllingness`:
-tangible and expected, engagement-contingent rewards 1, performance-contingent 0.7, sanctions 1.5,
-more with monitoring and less with legitimacy; informational recognition is negative, which crowds
-in). It builds at rate ``alpha`` while incentives act and fades at ``r = push.crowding_recovery``
+``c = push.crowding_out`` the most that incentives can undermine, and ``chi_i`` how controlling
+the incentives that reach i feel (:func:`sim.mechanisms.push.controllingness`, summed over the
+authority's push, leaders' push and a peer-sanction regime: tangible, expected, engagement-contingent
+rewards 1, performance-contingent 0.7, sanctions 1.5, more with monitoring and less with
+legitimacy; informational recognition is negative, which crowds in). It builds at rate ``alpha`` while incentives act and fades at ``r = push.crowding_recovery``
 once they stop: the effect outlasts the reward (Lepper, Greene & Nisbett 1973: one to two weeks)
 but is not permanent, and it saturates instead of growing with run length. Because undermining
 scales the interest ``b``, an activity of little interest has little to undermine (Deci et al.
@@ -68,7 +68,7 @@ def update_undermining(
     recovery: float,
     champions: np.ndarray,
 ) -> np.ndarray:
-    """Undermining builds toward ``crowding_out * clip(control)`` under incentives, fades without."""
+    """Undermining builds toward ``crowding_out * clip(control)`` under incentives, then fades."""
     target = crowding_out * np.clip(control, -1.0, 1.0)
     rate = np.where(control != 0.0, adaptation, recovery)
     moved = undermining + rate * (target - undermining)

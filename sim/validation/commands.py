@@ -84,7 +84,10 @@ class _progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.bar = Progress(
-            TextColumn("validate"), BarColumn(), MofNCompleteColumn(), console=stderr,
+            TextColumn("validate"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=stderr,
             transient=True,
         )
         self.bar.start()

@@ -50,8 +50,16 @@ class Finding:
     def specs(self, replications: int, master_seed: int) -> list[RunSpec]:
         """Every run: each arm at each replication, arms sharing a replication's seed."""
         return [
-            RunSpec(self.id, name, rep, master_seed + rep, arm.overrides, arm.window,
-                    arm.start, arm.schedule)
+            RunSpec(
+                self.id,
+                name,
+                rep,
+                master_seed + rep,
+                arm.overrides,
+                arm.window,
+                arm.start,
+                arm.schedule,
+            )
             for rep in range(replications)
             for name, arm in self.arms.items()
         ]
@@ -109,8 +117,10 @@ def verbal_estimate(outcomes: Outcomes) -> Estimate:
 
 def punishment_estimate(outcomes: Outcomes) -> Estimate:
     """Ratio of the sanction's to the reward's effect on mean participation."""
+
     def mean(o):
         return float(o["participation"].mean())
+
     none = _per_rep(outcomes, "none", mean)
     reward = _per_rep(outcomes, "reward", mean) - none
     sanction = _per_rep(outcomes, "sanction", mean) - none
@@ -129,10 +139,14 @@ def decay_estimate(outcomes: Outcomes) -> Estimate:
 
 def contagion_estimate(outcomes: Outcomes) -> Estimate:
     """Spread (seeded minus unseeded, last tenth) on the clustered over the random network."""
+
     def spread(network: str) -> np.ndarray:
         seeded = _per_rep(outcomes, f"{network}_seeded", lambda o: _tenth(o["participation"], True))
-        control = _per_rep(outcomes, f"{network}_control", lambda o: _tenth(o["participation"], True))
+        control = _per_rep(
+            outcomes, f"{network}_control", lambda o: _tenth(o["participation"], True)
+        )
         return seeded - control
+
     clustered, random = spread("clustered"), spread("random")
     value, low, high = stats.ratio_ci(clustered, random)
     return value, low, high, clustered.mean() > 0 and value >= 1.2
@@ -140,9 +154,11 @@ def contagion_estimate(outcomes: Outcomes) -> Estimate:
 
 def crowding_estimate(outcomes: Outcomes) -> Estimate:
     """Sustained participation (last 20%) of vision + withdrawn reward minus vision alone."""
+
     def sustained(o):
         p = o["participation"]
-        return float(p[-max(1, len(p) // 5):].mean())
+        return float(p[-max(1, len(p) // 5) :].mean())
+
     diff = _per_rep(outcomes, "vision_reward_withdrawn", sustained) - _per_rep(
         outcomes, "vision_only", sustained
     )

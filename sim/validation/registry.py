@@ -10,13 +10,13 @@ from sim.validation.findings import (
     contagion_estimate,
     crowding_estimate,
     decay_estimate,
-    peer_punishment_estimate,
-    self_crafted_estimate,
-    without_authority_estimate,
     deffuant_estimate,
+    peer_punishment_estimate,
     punishment_estimate,
+    self_crafted_estimate,
     undermining_estimate,
     verbal_estimate,
+    without_authority_estimate,
 )
 
 REWARD_STEPS = 100  # rewarded phase before the free-choice period
@@ -54,11 +54,18 @@ DEFFUANT = Finding(
     metric="largest |mean major clusters - floor(1/(2 eps))| over eps (clusters >= 2% of actors)",
     target="<= 1",
     arms={
-        f"eps={eps}": Arm({
-            "population.vision_dims": 1, "population.initial_visions": "uniform",
-            "network.kind": "well_mixed", "dialogue.rate": 0.2, "dialogue.confidence": eps,
-            "population.size": 1000, "steps": 1500, "metrics.cluster_distance": 0.02,
-        })
+        f"eps={eps}": Arm(
+            {
+                "population.vision_dims": 1,
+                "population.initial_visions": "uniform",
+                "network.kind": "well_mixed",
+                "dialogue.rate": 0.2,
+                "dialogue.confidence": eps,
+                "population.size": 1000,
+                "steps": 1500,
+                "metrics.cluster_distance": 0.02,
+            }
+        )
         for eps in DEFFUANT_EPS
     },
     estimate=deffuant_estimate,
@@ -70,7 +77,7 @@ UNDERMINING = Finding(
     finding="A tangible, expected reward for an interesting activity lowers free-choice "
     "engagement once it is withdrawn.",
     source="Deci, Koestner & Ryan 1999 (free-choice d = -0.34 to -0.40)",
-    manipulation=f"interesting activity (motivation.initial 0.7); reward 0.5 for acting, everybody, "
+    manipulation="interesting activity (motivation.initial 0.7); reward 0.5 for acting, everybody, "
     f"steps 1-{REWARD_STEPS}, then withdrawn; control never rewarded",
     metric=f"per-actor Cohen's d of participation in the {FREE_CHOICE} steps after withdrawal",
     target="-0.55 to -0.20",
@@ -159,7 +166,8 @@ MUTUAL = {"accountability.measurement": 1.0, "accountability.peer_sanction": 0.5
 
 PEER_PUNISHMENT = Finding(
     id="peer-punishment",
-    finding="Peer punishment sustains cooperation in public-goods groups where it otherwise decays.",
+    finding="Peer punishment sustains cooperation in public-goods groups where it otherwise "
+    "decays.",
     source="Fehr & Gachter 2000 (contributions toward 85-90% with punishment vs 10-20% without)",
     manipulation="contributions fully visible to partners (measurement 1), peer sanction 0.5, "
     "informal rules; vs no accountability",
@@ -197,12 +205,20 @@ WITHOUT_AUTHORITY = Finding(
     target="> 0 (95% CI above 0), while push's effect there is not (its CI reaches 0)",
     arms={
         "none": Arm({"push.convener": "government"}),
-        "convener_push": Arm({
-            "push.convener": "government", "push.reach": "convener", "push.incentive": 0.5,
-        }),
-        "accountability": Arm({
-            **MUTUAL, "push.convener": "government", "accountability.rules": "co_created",
-        }),
+        "convener_push": Arm(
+            {
+                "push.convener": "government",
+                "push.reach": "convener",
+                "push.incentive": 0.5,
+            }
+        ),
+        "accountability": Arm(
+            {
+                **MUTUAL,
+                "push.convener": "government",
+                "accountability.rules": "co_created",
+            }
+        ),
     },
     estimate=without_authority_estimate,
 )

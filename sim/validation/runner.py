@@ -43,7 +43,9 @@ def run_findings(
         for spec in f.specs(f.replications[1] if quick else f.replications[0], MASTER_SEED)
     ]
     outcomes: dict[str, dict[str, dict[int, dict]]] = defaultdict(lambda: defaultdict(dict))
-    runs = iter_serial(simulate, specs) if workers <= 1 else iter_processes(simulate, specs, workers)
+    runs = (
+        iter_serial(simulate, specs) if workers <= 1 else iter_processes(simulate, specs, workers)
+    )
     for spec, outcome in runs:
         if isinstance(outcome, BaseException):
             raise outcome
@@ -58,16 +60,23 @@ def _estimate(finding: Finding, by_arm: dict[str, dict[int, dict]]) -> Result:
     value, low, high, passed = finding.estimate(ordered)
     runs = sum(len(reps) for reps in ordered.values())
     return Result(
-        finding.id, finding.finding, finding.source, finding.manipulation, finding.metric,
-        finding.target, float(value), float(low), float(high), bool(passed), runs,
+        finding.id,
+        finding.finding,
+        finding.source,
+        finding.manipulation,
+        finding.metric,
+        finding.target,
+        float(value),
+        float(low),
+        float(high),
+        bool(passed),
+        runs,
     )
 
 
 def count_runs(findings: list[Finding], quick: bool) -> int:
     """How many runs a validation will make."""
-    return sum(
-        len(f.arms) * (f.replications[1] if quick else f.replications[0]) for f in findings
-    )
+    return sum(len(f.arms) * (f.replications[1] if quick else f.replications[0]) for f in findings)
 
 
 __all__ = ["RunSpec", "Result", "run_findings", "count_runs"]

@@ -58,9 +58,7 @@ def simulate(spec: RunSpec) -> dict[str, Any]:
         "clusters": count_clusters(
             model.state.vision, scenario.metrics.cluster_distance, MAJOR_CLUSTER_SHARE
         ),
-        "sectors": {
-            name: ts[f"participation_{name}"].to_numpy() for name in model.sector_names
-        },
+        "sectors": {name: ts[f"participation_{name}"].to_numpy() for name in model.sector_names},
         "spend": float(ts["spend"].sum()),
     }
     if spec.window:

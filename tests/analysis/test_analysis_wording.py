@@ -45,7 +45,7 @@ def test_a_clear_winner_retention_and_costs_are_put_in_words():
     assert "**withdraw**: after the last policy change, participation kept 20.0%" in text
     assert "**pull**: made 260 units of progress without spending anything" in text
     assert (
-        "**pull** made the most progress. Of the scenarios paying incentives, **push** "
+        "**pull** made the most progress. Of the scenarios that cost something, **push** "
         "paid least per unit." in text
     )
 

@@ -114,7 +114,8 @@ def test_compare_prints_a_table_and_writes_a_plain_report(tmp_path):
     assert "multi_sector_push" in result.stdout and "sustained_partic" in result.stdout
     report = (out / "report.md").read_text()
     assert "sustained the most participation" in report
-    assert "without spending anything on incentives" in report  # the pull scenario
+    assert "on incentives, convening and accountability per unit of progress" in report
+    assert "paid least per unit" in report  # pull's convening is counted, so both cost
     assert (out / "participation.png").stat().st_size > 10_000
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs.groupby("variant").size().to_dict() == {

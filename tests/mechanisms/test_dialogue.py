@@ -62,10 +62,10 @@ def pair_graph():
 def test_pair_moves_toward_each_other_by_mu() -> None:
     vision = np.array([[0.2, 0.5], [0.3, 0.5]])
     # rate 1: both speak and each picks the other, so each moves 2 * mu of the gap
-    moved, pairs = dialogue_step(
+    moved, held, pairs = dialogue_step(
         vision, pair_graph(), 1.0, 0.5, 0.25, 0.5, np.random.default_rng(1)
     )
-    assert pairs == 2
+    assert held == pairs == 2
     assert np.allclose(moved, [[0.25, 0.5], [0.25, 0.5]])
     assert np.allclose(moved.mean(axis=0), vision.mean(axis=0))  # the pair's mean is kept
     assert np.array_equal(vision, [[0.2, 0.5], [0.3, 0.5]])  # input not modified
@@ -73,7 +73,10 @@ def test_pair_moves_toward_each_other_by_mu() -> None:
 
 def test_no_change_beyond_confidence() -> None:
     vision = np.array([[0.0, 0.0], [0.5, 0.5]])
-    moved, pairs = dialogue_step(vision, pair_graph(), 1.0, 0.5, 0.3, 0.5, np.random.default_rng(1))
+    moved, held, pairs = dialogue_step(
+        vision, pair_graph(), 1.0, 0.5, 0.3, 0.5, np.random.default_rng(1)
+    )
+    assert held == 2  # dialogues were held (and cost time) even though nobody converged
     assert pairs == 0 and np.array_equal(moved, vision)
 
 
@@ -81,8 +84,8 @@ def test_focus_decides_whether_a_pair_converges() -> None:
     # one big difference, two tiny ones: focus on differences sees 0.4, on common ground 0.01
     vision = np.array([[0.1, 0.5, 0.5], [0.5, 0.51, 0.51]])
     g = pair_graph()
-    _, pairs_diff = dialogue_step(vision, g, 1.0, 0.15, 0.3, 0.0, np.random.default_rng(1))
-    _, pairs_common = dialogue_step(vision, g, 1.0, 0.15, 0.3, 1.0, np.random.default_rng(1))
+    _, _, pairs_diff = dialogue_step(vision, g, 1.0, 0.15, 0.3, 0.0, np.random.default_rng(1))
+    _, _, pairs_common = dialogue_step(vision, g, 1.0, 0.15, 0.3, 1.0, np.random.default_rng(1))
     assert pairs_diff == 0
     assert pairs_common == 2
 
@@ -99,7 +102,7 @@ def population(n: int = 300, dims: int = 4, seed: int = 0):
 )
 def test_nothing_changes_without_rate_confidence_or_convergence(rate, confidence, convergence):
     vision, g = population()
-    moved, pairs = dialogue_step(
+    moved, _, pairs = dialogue_step(
         vision, g, rate, confidence, convergence, 0.5, np.random.default_rng(2)
     )
     assert pairs == 0
@@ -112,7 +115,7 @@ def test_visions_stay_in_unit_cube(rate, confidence, convergence, focus, seed) -
     vision, g = population(n=60, seed=seed % 7)
     rng = np.random.default_rng(seed)
     for _ in range(5):
-        vision, _ = dialogue_step(vision, g, rate, confidence, convergence, focus, rng)
+        vision, _, _ = dialogue_step(vision, g, rate, confidence, convergence, focus, rng)
         assert np.all((vision >= 0.0) & (vision <= 1.0))
 
 
@@ -121,14 +124,14 @@ def test_dialogue_reduces_dispersion() -> None:
     rng = np.random.default_rng(3)
     start = vision.std(axis=0).mean()
     for _ in range(30):
-        vision, _ = dialogue_step(vision, g, 0.5, 0.3, 0.3, 0.5, rng)
+        vision, _, _ = dialogue_step(vision, g, 0.5, 0.3, 0.3, 0.5, rng)
     assert vision.std(axis=0).mean() < 0.8 * start
 
 
 def test_more_confidence_means_more_converging_pairs() -> None:
     vision, g = population()
     counts = [
-        dialogue_step(vision, g, 1.0, c, 0.3, 0.5, np.random.default_rng(4))[1]
+        dialogue_step(vision, g, 1.0, c, 0.3, 0.5, np.random.default_rng(4))[2]
         for c in (0.05, 0.2, 0.6)
     ]
     assert counts[0] < counts[1] < counts[2]
@@ -145,6 +148,7 @@ def test_common_ground_focus_converges_faster_in_the_model() -> None:
                     "seed": seed,
                     "steps": 60,
                     "population.size": 200,
+                    "dialogue.rate": 0.2,
                     "dialogue.common_ground_focus": focus,
                 }
             )
@@ -160,10 +164,14 @@ def test_confidence_zero_keeps_visions_fixed_in_the_model() -> None:
     from sim.model import PushPullModel
 
     model = PushPullModel(
-        Scenario().with_overrides({"population.size": 100, "dialogue.confidence": 0.0})
+        Scenario().with_overrides(
+            {"population.size": 100, "dialogue.rate": 0.2, "dialogue.confidence": 0.0}
+        )
     )
     start = model.state.vision.copy()
     for _ in range(10):
         model.step()
     assert np.array_equal(model.state.vision, start)
-    assert (model.metrics_frame()["dialogue_pairs"] == 0).all()
+    frame = model.metrics_frame()
+    assert (frame["dialogue_pairs"] == 0).all()
+    assert (frame["convening_spend"] > 0).all()  # dialogue costs time even when nobody converges

@@ -1,4 +1,4 @@
-"""Motivation: intrinsic motivation follows pull, incentives crowd out the disposition, habit."""
+"""Motivation: interest and pull set intrinsic motivation, incentives undermine it, habit."""
 
 from __future__ import annotations
 
@@ -8,48 +8,81 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sim.config import Scenario
-from sim.mechanisms.motivation import crowd_out, update_habit, update_intrinsic
+from sim.mechanisms.motivation import (
+    effective_interest,
+    motivation_target,
+    top_of_scale_share,
+    update_habit,
+    update_intrinsic,
+    update_undermining,
+)
 from sim.model import PushPullModel
 
 UNIT = st.floats(0.0, 1.0)
 VECTOR = arrays(np.float64, 20, elements=UNIT)
+PULL = arrays(np.float64, 20, elements=st.floats(-1.0, 1.0))
 NO_CHAMPIONS = np.zeros(20, dtype=bool)
 
 
 @settings(max_examples=100, deadline=None)
-@given(VECTOR, VECTOR, arrays(np.float64, 20, elements=st.floats(0, 2)), UNIT)
-def test_intrinsic_moves_toward_disposition_plus_pull(q, b, pull, alpha) -> None:
+@given(VECTOR, VECTOR, PULL, UNIT)
+def test_intrinsic_moves_toward_its_target(q, b, pull, alpha) -> None:
     moved = update_intrinsic(q, b, pull, alpha, NO_CHAMPIONS)
-    target = np.clip(b + pull, 0, 1)
+    target = motivation_target(b, pull)
+    assert np.all((target >= 0) & (target <= 1))
     assert np.all((moved >= 0) & (moved <= 1))
-    assert np.all(np.abs(moved - target) <= np.abs(q - target) + 1e-12)
     assert np.allclose(moved, q + alpha * (target - q))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.0, 0.999), st.floats(0.0, 0.98), st.floats(0.01, 0.02))
+def test_lower_interest_lowers_motivation_at_any_pull_below_one(pull, b, drop) -> None:
+    """No cap hides crowding-out: dT/db = 1 - P > 0 for every pull P < 1 (issue 7, A)."""
+    high = motivation_target(np.array([b + drop]), np.array([pull]))
+    low = motivation_target(np.array([b]), np.array([pull]))
+    assert low[0] < high[0]
+
+
+def test_total_pull_saturates_and_negative_pull_repels() -> None:
+    b = np.array([0.2, 0.5, 0.8])
+    assert np.allclose(motivation_target(b, np.ones(3)), 1.0)
+    assert np.all(motivation_target(b, np.full(3, -0.5)) < b)
+    assert np.allclose(motivation_target(b, np.full(3, -1.0)), 0.0)
+
+
+def test_undermining_scales_interest_and_crowding_in_raises_it() -> None:
+    b = np.array([0.0, 0.4, 0.8])
+    assert np.allclose(effective_interest(b, np.full(3, 0.5)), [0.0, 0.2, 0.4])
+    assert np.all(effective_interest(b[1:], np.full(2, -0.2)) > b[1:])
+    assert np.all(effective_interest(np.ones(3), np.full(3, -0.5)) == 1.0)
+
+
+def test_undermining_builds_under_control_saturates_and_fades_after() -> None:
+    u, control = np.zeros(3), np.array([0.5, 1.0, 5.0])
+    for _ in range(500):
+        u = update_undermining(u, control, 0.5, 0.05, 0.01, np.zeros(3, bool))
+    assert np.allclose(u, [0.25, 0.5, 0.5], atol=1e-6)  # saturates at c * min(chi, 1)
+    after = u.copy()
+    for _ in range(50):
+        after = update_undermining(after, np.zeros(3), 0.5, 0.05, 0.01, np.zeros(3, bool))
+    assert np.all(after < u) and np.all(after > 0.5 * u)  # fades slowly: persists for a while
+
+
+def test_recognition_crowds_in() -> None:
+    u = update_undermining(np.zeros(2), np.array([-0.9, -0.9]), 0.5, 0.1, 0.01, np.zeros(2, bool))
+    assert np.all(u < 0)
 
 
 def test_champions_stay_fully_motivated() -> None:
     champions = np.array([True, False])
     q = update_intrinsic(np.array([1.0, 0.5]), np.array([1.0, 0.5]), np.zeros(2), 0.5, champions)
     assert q[0] == 1.0
-    b = crowd_out(np.array([1.0, 0.5]), np.array([2.0, 2.0]), 1.0, 0.5, champions)
-    assert b[0] == 1.0 and b[1] < 0.5
+    u = update_undermining(np.zeros(2), np.array([1.0, 1.0]), 0.5, 0.5, 0.01, champions)
+    assert u[0] == 0.0 and u[1] > 0
 
 
-@settings(max_examples=100, deadline=None)
-@given(VECTOR, arrays(np.float64, 20, elements=st.floats(0, 4)), UNIT, UNIT)
-def test_crowding_only_erodes_and_only_under_pressure(b, pressure, c, alpha) -> None:
-    eroded = crowd_out(b, pressure, c, alpha, NO_CHAMPIONS)
-    assert np.all((eroded >= 0) & (eroded <= b))
-    free = pressure == 0
-    assert np.array_equal(eroded[free], b[free])
-
-
-def test_no_crowding_without_incentive_or_with_crowding_out_zero() -> None:
-    b = np.linspace(0.1, 0.9, 20)
-    assert np.array_equal(crowd_out(b, np.zeros(20), 0.5, 0.1, NO_CHAMPIONS), b)
-    assert np.array_equal(crowd_out(b, np.full(20, 0.8), 0.0, 0.1, NO_CHAMPIONS), b)
-    stronger = crowd_out(b, np.full(20, 0.8), 0.6, 0.1, NO_CHAMPIONS)
-    weaker = crowd_out(b, np.full(20, 0.8), 0.3, 0.1, NO_CHAMPIONS)
-    assert np.all(stronger < weaker) and np.all(weaker < b)
+def test_top_of_scale_share() -> None:
+    assert top_of_scale_share(np.array([1.0, 0.995, 0.5, 0.0])) == 0.5
 
 
 def test_habit_rises_with_acting_and_falls_without() -> None:
@@ -71,47 +104,49 @@ def model(**overrides) -> PushPullModel:
     return PushPullModel(Scenario().with_overrides({**base, **overrides}))
 
 
-def dispositions(m: PushPullModel, steps: int) -> list[np.ndarray]:
+def underminings(m: PushPullModel, steps: int) -> list[np.ndarray]:
     out = []
     for _ in range(steps):
         m.step()
-        out.append(m.state.disposition.copy())
+        out.append(m.state.undermining.copy())
     return out
 
 
-def test_crowding_erodes_disposition_only_while_incentives_act() -> None:
+def test_undermining_builds_while_incentives_act_and_fades_after() -> None:
     m = model(schedule=[{"step": 31, "set": {"push.incentive": 0.0}}])
-    start = m.state.disposition.copy()
-    seen = dispositions(m, 60)
-    eroding = ~m.state.champion & (start > 0)
-    assert eroding.sum() > 100
-    for step in range(1, 31):  # rows 0..29: incentives act, every disposition falls
-        before = start if step == 1 else seen[step - 2]
-        assert np.all(seen[step - 1][eroding] < before[eroding]), step
-    for step in range(31, 61):  # incentives withdrawn: no more erosion, and no recovery
-        assert np.array_equal(seen[step - 1], seen[29]), step
-    assert seen[-1][eroding].mean() < 0.9 * start[eroding].mean()
+    seen = underminings(m, 60)
+    people = ~m.state.champion
+    for step in range(1, 30):  # incentives act: undermining grows for everybody
+        assert np.all(seen[step][people] > seen[step - 1][people]), step
+    for step in range(31, 60):  # withdrawn: it fades, but slowly
+        assert np.all(seen[step][people] < seen[step - 1][people]), step
+    assert seen[-1][people].mean() > 0.5 * seen[29][people].mean()
 
 
-def test_no_incentive_means_no_crowding() -> None:
+def test_no_incentive_means_no_undermining() -> None:
     m = model(**{"push.incentive": 0.0})
-    start = m.state.disposition.copy()
-    assert np.array_equal(dispositions(m, 30)[-1], start)
+    assert np.all(underminings(m, 30)[-1] == 0.0)
 
 
-def test_crowding_out_zero_means_no_erosion() -> None:
+def test_crowding_out_zero_means_no_undermining() -> None:
     m = model(**{"push.crowding_out": 0.0})
-    start = m.state.disposition.copy()
-    assert np.array_equal(dispositions(m, 30)[-1], start)
+    assert np.all(underminings(m, 30)[-1] == 0.0)
 
 
-def test_crowding_only_where_push_reaches() -> None:
+def test_undermining_only_where_push_reaches() -> None:
     m = model(**{"push.reach": "convener", "push.convener": "academia"})
-    start = m.state.disposition.copy()
-    final = dispositions(m, 30)[-1]
+    final = underminings(m, 30)[-1]
     academia = m.state.sector == m.sector_names.index("academia")
-    assert np.array_equal(final[~academia], start[~academia])
-    assert np.all(final[academia & (start > 0)] < start[academia & (start > 0)])
+    assert np.all(final[~academia] == 0.0)
+    assert np.all(final[academia & ~m.state.champion] > 0)
+
+
+def test_less_legitimate_push_undermines_more() -> None:
+    finals = {
+        legit: underminings(model(**{"push.legitimacy": legit}), 30)[-1].mean()
+        for legit in (0.3, 0.9)
+    }
+    assert finals[0.3] > finals[0.9] > 0
 
 
 def test_crowding_lowers_intrinsic_motivation() -> None:

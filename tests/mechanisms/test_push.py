@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.config import Scenario
-from sim.mechanisms.push import authority_mask, enforce, expected_pressure
+from sim.mechanisms.push import (
+    authority_mask,
+    controllingness,
+    enforce,
+    expected_pressure,
+    kind_weight,
+)
 from sim.model import PushPullModel
 from sim.run import run_scenario
 
@@ -29,63 +35,84 @@ def test_authority_mask() -> None:
 
 def test_expected_pressure_formula() -> None:
     under = SECTOR == 0
-    x = expected_pressure(under, SENSITIVITY, 0.5, "reward", 0.8, 0.9)
-    assert np.allclose(x[under], SENSITIVITY[under] * 0.5 * 0.8 * 0.9)
+    x = expected_pressure(under, SENSITIVITY, 0.5, 1.0, 0.8)
+    assert np.allclose(x[under], SENSITIVITY[under] * 0.5 * 0.8)
     assert np.all(x[~under] == 0.0)
-    both = expected_pressure(under, SENSITIVITY, 0.5, "both", 0.8, 0.9)
-    assert np.allclose(both, 2 * x)
-    assert np.allclose(expected_pressure(under, SENSITIVITY, 0.5, "sanction", 0.8, 0.9), x)
+    quality = np.linspace(0, 1, 30)
+    assert np.allclose(expected_pressure(under, SENSITIVITY, 0.5, 1.0, 0.8, quality), x * quality)
+
+
+def test_sanctions_weigh_more_than_rewards_and_both_most() -> None:
+    """Loss aversion (Tversky & Kahneman 1991): a fine of b weighs lambda times a reward of b."""
+    assert kind_weight("reward", 2.0) == kind_weight("recognition", 2.0) == 1.0
+    assert kind_weight("sanction", 2.0) == 2.0
+    assert kind_weight("both", 2.0) == 3.0
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    st.floats(0, 2), st.sampled_from(["reward", "sanction", "both"]), st.floats(0, 1),
-    st.floats(0, 1),
-)  # fmt: skip
-def test_zero_monitoring_or_legitimacy_gives_zero_pressure(incentive, kind, other, m) -> None:
+@given(st.floats(0, 2), st.floats(1, 5), st.floats(0, 1))
+def test_zero_monitoring_gives_zero_pressure(incentive, weight, m) -> None:
     under = np.ones(30, dtype=bool)
-    assert np.all(expected_pressure(under, SENSITIVITY, incentive, kind, 0.0, m) == 0.0)
-    assert np.all(expected_pressure(under, SENSITIVITY, incentive, kind, other, 0.0) == 0.0)
-    x = expected_pressure(under, SENSITIVITY, incentive, kind, other, m)
-    assert np.all(x >= 0)
+    assert np.all(expected_pressure(under, SENSITIVITY, incentive, weight, 0.0) == 0.0)
+    assert np.all(expected_pressure(under, SENSITIVITY, incentive, weight, m) >= 0)
 
 
-def test_pressure_grows_with_incentive_monitoring_and_legitimacy() -> None:
-    under = np.ones(30, dtype=bool)
-    base = expected_pressure(under, SENSITIVITY, 0.5, "reward", 0.5, 0.5)
-    for bigger in (
-        expected_pressure(under, SENSITIVITY, 1.0, "reward", 0.5, 0.5),
-        expected_pressure(under, SENSITIVITY, 0.5, "reward", 0.9, 0.5),
-        expected_pressure(under, SENSITIVITY, 0.5, "reward", 0.5, 0.9),
-    ):
-        assert np.all(bigger > base)
+def test_controllingness_by_kind_contingency_monitoring_and_legitimacy() -> None:
+    """Cognitive evaluation theory: sanctions > rewards > performance-contingent > recognition."""
+    reward = controllingness("reward", "engagement", 0.8, 0.8)
+    assert controllingness("sanction", "engagement", 0.8, 0.8) > reward
+    assert 0 < controllingness("reward", "performance", 0.8, 0.8) < reward
+    assert controllingness("recognition", "engagement", 0.8, 0.8) < 0
+    assert controllingness("reward", "engagement", 0.8, 0.3) > reward  # illegitimate: more
+    assert controllingness("reward", "engagement", 1.0, 0.8) > reward  # watched more: more
+
+
+def test_legitimacy_and_monitoring_are_not_one_number() -> None:
+    """Issue 7 (5): legitimacy 0.4 x incentive 0.5 no longer equals legitimacy 0.8 x 0.25."""
+    runs = {
+        (legit, b): run_scenario(
+            scenario(**{"push.legitimacy": legit, "push.incentive": b, "steps": 60})
+        ).timeseries["participation"]
+        for legit, b in ((0.4, 0.5), (0.8, 0.25))
+    }
+    assert not np.allclose(runs[(0.4, 0.5)], runs[(0.8, 0.25)])
 
 
 def test_enforce_rewards_monitored_actors_who_acted() -> None:
     under = np.ones(1000, dtype=bool)
     acting = np.arange(1000) < 400
-    out = enforce(under, acting, 0.5, "reward", 1.0, 0.01, np.random.default_rng(0))
+    out = enforce(under, acting, 0.5, "reward", 1.0, (0.01, 0.33), np.random.default_rng(0))
     assert (out.monitored, out.rewarded, out.sanctioned) == (1000, 400, 0)
     assert out.spend == pytest.approx(0.5 * 400 + 0.01 * 1000)
 
 
-def test_enforce_sanctions_cost_only_monitoring() -> None:
+def test_sanctions_cost_the_enforcer_and_recognition_costs_no_money() -> None:
     under = np.ones(1000, dtype=bool)
     acting = np.arange(1000) < 400
-    out = enforce(under, acting, 0.5, "sanction", 1.0, 0.01, np.random.default_rng(0))
+    out = enforce(under, acting, 0.5, "sanction", 1.0, (0.01, 0.33), np.random.default_rng(0))
     assert (out.rewarded, out.sanctioned) == (0, 600)
-    assert out.spend == pytest.approx(10.0)
-    both = enforce(under, acting, 0.5, "both", 1.0, 0.0, np.random.default_rng(0))
-    assert (both.rewarded, both.sanctioned, both.spend) == (400, 600, 200.0)
+    assert out.spend == pytest.approx(0.33 * 0.5 * 600 + 10.0)
+    both = enforce(under, acting, 0.5, "both", 1.0, (0.0, 0.33), np.random.default_rng(0))
+    assert (both.rewarded, both.sanctioned) == (400, 600)
+    assert both.spend == pytest.approx(200.0 + 0.33 * 0.5 * 600)
+    praise = enforce(under, acting, 0.5, "recognition", 1.0, (0.01, 0.33), np.random.default_rng(0))
+    assert (praise.rewarded, praise.sanctioned, praise.spend) == (0, 0, pytest.approx(10.0))
+
+
+def test_performance_contingent_rewards_pay_by_quality() -> None:
+    under, acting = np.ones(4, dtype=bool), np.ones(4, dtype=bool)
+    quality = np.array([0.0, 0.5, 1.0, 0.25])
+    out = enforce(under, acting, 1.0, "reward", 1.0, (0.0, 0.0), np.random.default_rng(0), quality)
+    assert out.spend == pytest.approx(1.75)
 
 
 def test_enforce_monitors_only_under_authority_with_probability_m() -> None:
     under = np.arange(2000) < 1000
     acting = np.ones(2000, dtype=bool)
-    out = enforce(under, acting, 1.0, "reward", 0.3, 0.0, np.random.default_rng(1))
+    out = enforce(under, acting, 1.0, "reward", 0.3, (0.0, 0.0), np.random.default_rng(1))
     assert out.monitored == pytest.approx(300, abs=50)
     assert out.rewarded == out.monitored
-    none = enforce(under, acting, 1.0, "reward", 0.0, 0.5, np.random.default_rng(1))
+    none = enforce(under, acting, 1.0, "reward", 0.0, (0.5, 0.5), np.random.default_rng(1))
     assert (none.monitored, none.rewarded, none.spend) == (0, 0, 0.0)
 
 
@@ -120,12 +147,23 @@ def test_reach_list_of_sectors() -> None:
     assert np.all(model.state.pressure[under] > 0.0)
 
 
-@pytest.mark.parametrize("knob", ["push.monitoring", "push.legitimacy"])
-def test_zero_monitoring_or_legitimacy_means_no_pressure_in_the_model(knob: str) -> None:
-    ts = run_scenario(scenario(**{knob: 0.0, "push.kind": "both"})).timeseries
+def test_zero_monitoring_means_no_pressure_in_the_model() -> None:
+    ts = run_scenario(scenario(**{"push.monitoring": 0.0, "push.kind": "both"})).timeseries
     assert (ts["extrinsic_pressure"] == 0.0).all()
     with_push = run_scenario(scenario(**{"push.kind": "both"})).timeseries
     assert (with_push["extrinsic_pressure"] > 0).all()
+
+
+def test_reward_and_sanction_differ_seed_for_seed() -> None:
+    """Issue 7 (3): rewards and sanctions are no longer the same thing."""
+    runs = {
+        kind: run_scenario(scenario(**{"push.kind": kind, "push.incentive": 0.25})).timeseries
+        for kind in ("reward", "sanction")
+    }
+    assert (
+        runs["sanction"]["extrinsic_pressure"].mean() > runs["reward"]["extrinsic_pressure"].mean()
+    )
+    assert not np.allclose(runs["sanction"]["participation"], runs["reward"]["participation"])
 
 
 def test_budget_stops_spending_when_exhausted() -> None:

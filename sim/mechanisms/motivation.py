@@ -17,13 +17,14 @@ Undermining follows cognitive evaluation theory (Deci & Ryan 1985; Deci, Koestne
 Frey & Jegen 2001): ``u_i`` moves toward ``u*_i = c clip(chi_i, -1, 1)`` with
 ``c = push.crowding_out`` the most that incentives can undermine, and ``chi_i`` how controlling
 the incentives that reach i feel (:func:`sim.mechanisms.push.controllingness`, summed over the
-authority's push, leaders' push and a peer-sanction regime: tangible, expected, engagement-contingent
-rewards 1, performance-contingent 0.7, sanctions 1.5, more with monitoring and less with
-legitimacy; informational recognition is negative, which crowds in). It builds at rate ``alpha`` while incentives act and fades at ``r = push.crowding_recovery``
-once they stop: the effect outlasts the reward (Lepper, Greene & Nisbett 1973: one to two weeks)
-but is not permanent, and it saturates instead of growing with run length. Because undermining
-scales the interest ``b``, an activity of little interest has little to undermine (Deci et al.
-1999 found no undermining for uninteresting tasks). Champions keep ``q = b = 1``, ``u = 0``.
+authority's push, leaders' push and a peer-sanction regime: tangible, expected,
+engagement-contingent rewards 1, performance-contingent 0.7, sanctions 1.5, more with monitoring
+and less with legitimacy; informational recognition is negative, which crowds in). It builds at
+rate ``alpha`` while incentives act and fades at ``r = push.crowding_recovery`` once they stop:
+the effect outlasts the reward (Lepper, Greene & Nisbett 1973: one to two weeks) but is not
+permanent, and it saturates instead of growing with run length. Because undermining scales the
+interest ``b``, an activity of little interest has little to undermine (Deci et al. 1999 found
+no undermining for uninteresting tasks). Champions keep ``q = b = 1``, ``u = 0``.
 
 Habit follows one's own behaviour (Lally et al. 2010; Wood & Neal 2007):
 ``h_i' = h_i + eta (A_i - h_i)`` with ``eta = motivation.habit_rate`` and ``A_i`` 1 if i acted.

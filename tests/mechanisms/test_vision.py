@@ -154,3 +154,41 @@ def test_visions_and_alignment_stay_in_unit_interval_in_the_model() -> None:
         assert np.all((m.state.vision >= 0) & (m.state.vision <= 1))
         assert np.all((m.state.alignment > 0) & (m.state.alignment <= 1))
         assert np.all((m.state.ownership >= 0) & (m.state.ownership <= 1))
+
+
+def test_influence_is_relative_voice_among_the_heard() -> None:
+    from sim.mechanisms.vision import influence
+
+    voice = np.array([1.0, 3.0, 2.0, 5.0])
+    heard = np.array([True, True, False, False])
+    assert np.allclose(influence(voice, heard), [0.5, 1.5, 0.0, 0.0])
+
+
+def test_being_heard_builds_ownership_and_shaping_the_vision_builds_more() -> None:
+    """Lind, Kanfer & Earley 1990: voice helps even without influence; influence helps more."""
+    from sim.mechanisms.vision import ownership_gain
+
+    voice = np.array([0.1, 1.0, 1.9, 1.0])
+    heard = np.array([True, True, True, False])
+    gain = ownership_gain("co_created", voice, heard, 0.5)
+    assert gain[0] < gain[1] == gain[2] == 1.0  # a quiet voice shaped the vision less
+    assert gain[0] >= 0.5  # but being heard alone already counts
+    owned = update_ownership(np.zeros(4), heard, 0.3, 0.0, gain * heard)
+    assert owned[3] == 0.0 and owned[0] < owned[1]
+
+
+def test_convening_is_counted_in_spend() -> None:
+    from sim.config import Scenario
+    from sim.run import run_scenario
+
+    scenario = Scenario().with_overrides(
+        {"vision.mode": "co_created", "dialogue.rate": 0.2, "steps": 30, "population.size": 100}
+    )
+    ts = run_scenario(scenario).timeseries
+    assert (ts["convening_spend"] > 0).all()
+    revision = ts["convening_spend"].iloc[0] - ts["convening_spend"].iloc[1]
+    assert revision > 0  # step 1 is a revision: every heard voice costs vision.cost
+    free = run_scenario(
+        scenario.with_overrides({"vision.cost": 0.0, "dialogue.cost": 0.0})
+    ).timeseries
+    assert (free["convening_spend"] == 0).all()

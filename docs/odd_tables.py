@@ -136,8 +136,8 @@ COLUMNS: dict[str, str] = {
     "(`vision.mode = none`), with the population's mean vision.",
     "ownership": "Mean ownership o_i of the shared vision.",
     "cant_not": "Share of actors who would act with probability >= 0.9 with every incentive and "
-    "sanction removed and expecting nobody else to act: σ((q_i + w_h h_i - (1 - m) e_i) / T) "
-    ">= 0.9.",
+    "sanction removed (X_i = 0), their own motives left as they are: "
+    "σ((q_i + R_i + w_h h_i - (1 - m) e_i) / T) >= 0.9.",
     "progress": "Cumulative collective progress Σ_t p_t.",
     "progress_rate": "Progress made this step, p_t = (1/N) Σ_i A_i a_i (in [0, 1]).",
     "incentive_spend": "Incentive spend this step, of the authority and of the leaders: rewards "

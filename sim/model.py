@@ -193,8 +193,11 @@ class PushPullModel(mesa.Model):
         budget = self.params.push.budget
         return self.params.push.incentive > 0 and (budget is None or self.spent < budget)
 
-    def _quality(self, contingency: str) -> np.ndarray | float:
-        return self.state.alignment if contingency == "performance" else 1.0
+    def _quality(self) -> np.ndarray | float:
+        """What a reward pays for: acting at all, or the quality (alignment) of the contribution."""
+        q = self.params.push
+        paid_for_quality = q.contingency == "performance" and q.kind in ("reward", "recognition")
+        return self.state.alignment if paid_for_quality else 1.0
 
     def _pressure(self) -> np.ndarray:
         """Expected pressure from every source, and (in ``self.control``) how controlling."""
@@ -214,7 +217,7 @@ class PushPullModel(mesa.Model):
                 q.incentive,
                 push.kind_weight(q.kind, q.loss_aversion),
                 q.monitoring,
-                self._quality(q.contingency),
+                self._quality(),
             )
             self.control += self.under_authority * push.controllingness(
                 q.kind, q.contingency, q.monitoring, q.legitimacy
@@ -250,7 +253,7 @@ class PushPullModel(mesa.Model):
                 q.monitoring,
                 (q.monitoring_cost, q.sanction_cost),
                 self.rng,
-                self._quality(q.contingency),
+                self._quality(),
             )
             self.spent += done.spend
             self.costs.incentives += done.spend
@@ -269,6 +272,7 @@ class PushPullModel(mesa.Model):
     def _hold_to_account(self, acting: np.ndarray) -> None:
         """Peer sanctions for this step's free riding, felt as expected sanctions next step."""
         acc, s = self.params.accountability, self.state
+        self.costs.accountability += acc.measurement_cost * acc.measurement * s.size
         if not accountability.active(acc.measurement, acc.peer_sanction):
             s.sanction_felt, s.sanctioners = np.zeros(s.size), np.zeros(s.size)
             return
@@ -280,7 +284,6 @@ class PushPullModel(mesa.Model):
         self.costs.accountability += accountability.sanction_spend(
             acting, sanctioners, acc.measurement, acc.peer_sanction, acc.sanction_cost
         )
-        self.costs.accountability += acc.measurement_cost * acc.measurement * s.size
         if (self.steps - 1) % acc.review_every == 0:
             meeting = accountability.rules_meeting_size(acc.rules, s.size, self.in_convener)
             self.costs.accountability += acc.rules_cost * meeting

@@ -6,7 +6,8 @@ who has been pulled in, who acted last step and whose alignment with the shared 
 the mean vision when there is none) is at least ``leaders.alignment``, pushes the other members of
 her organisation with the push mechanics of :mod:`sim.mechanisms.push`: incentive
 ``leaders.incentive`` of kind ``leaders.kind``, monitoring ``leaders.monitoring``, legitimacy
-``leaders.legitimacy`` (how controlling it feels, hence crowding-out) and the same costs.
+``leaders.legitimacy`` (how controlling it feels, hence crowding-out) and the same costs, counted
+in incentive spend but paid from the organisations' own means, not from ``push.budget``.
 "Pull the leaders, the leaders push inside" is the cascade of Kotter (1996) and of collective
 impact's backbone and steering committees (Kania & Kramer 2011); push inside an organisation is
 what works in closed systems (Gibbons 1998 on incentives inside firms).

@@ -13,7 +13,8 @@ Expected extrinsic pressure on actor i, for incentive size ``b = push.incentive`
 with ``R_i`` 1 under authority, ``kappa_i`` i's incentive sensitivity, ``m = push.monitoring``
 (only monitored behaviour is rewarded or sanctioned: the expected value, Becker 1968), ``q_i`` 1 for
 engagement-contingent rewards and i's alignment (the quality of its contribution) for
-performance-contingent ones, and the kind's weight ``f_k``: 1 for a reward or recognition,
+performance-contingent rewards and recognition (``push.contingency``; fines are never scaled),
+and the kind's weight ``f_k``: 1 for a reward or recognition,
 ``lambda = push.loss_aversion`` for a sanction (losses loom about twice as large as gains: Tversky
 & Kahneman 1991; punishment raises cooperation more than reward, Balliet, Mulder & Van Lange 2011,
 d = 0.70 vs 0.51) and ``1 + lambda`` for both. Legitimacy does not scale the pressure: it changes
@@ -25,8 +26,9 @@ Ryan 1999; Frey & Jegen 2001) drives undermining in :mod:`sim.mechanisms.motivat
 ``chi = k_kind * k_cont * (1 + m) / 2 * (1.5 - L)`` for rewards and sanctions, with
 ``k_kind`` 1 for a tangible reward and 1.5 for sanctions (threats are more controlling),
 ``k_cont`` 1 for engagement- and 0.7 for performance-contingent rewards (the meta-analysis'
-d = -0.40 vs -0.28) and ``L = push.legitimacy``; and ``chi = -(1 + L) / 2`` for recognition,
-informational feedback that supports competence and crowds in (verbal rewards: d = +0.33).
+d = -0.40 vs -0.28; 1 for sanctions) and ``L = push.legitimacy``; and ``chi = -(1 + L) / 2`` for
+recognition, informational feedback that supports competence and crowds in (verbal rewards:
+d = +0.33).
 
 Realised each step: each actor under authority is monitored with probability m; rewards are paid
 to monitored actors who acted, fines fall on monitored actors who did not (fines are not income;
@@ -66,7 +68,8 @@ def controllingness(kind: str, contingency: str, monitoring: float, legitimacy: 
     if kind == "recognition":
         return -(1.0 + legitimacy) / 2.0
     climate = (1.0 + monitoring) / 2.0 * (1.5 - legitimacy)
-    return CONTROL_BY_KIND[kind] * CONTROL_BY_CONTINGENCY[contingency] * climate
+    contingent = CONTROL_BY_CONTINGENCY[contingency] if kind == "reward" else 1.0
+    return CONTROL_BY_KIND[kind] * contingent * climate
 
 
 def expected_pressure(

@@ -60,7 +60,9 @@ def test_peer_sanctions_keep_participation_up_and_cost_something() -> None:
     on = run_scenario(scenario()).timeseries
     off = run_scenario(scenario(**{"accountability.peer_sanction": 0.0})).timeseries
     assert on["participation"].iloc[-20:].mean() > 2 * off["participation"].iloc[-20:].mean()
-    assert (on["accountability_spend"] > 0).all() and (off["accountability_spend"] == 0).all()
+    # measurement alone still costs: 0.01 per actor and step at full visibility
+    assert np.allclose(off["accountability_spend"], 0.01 * 1.0 * 200)
+    assert (on["accountability_spend"] > off["accountability_spend"]).all()
     assert np.allclose(on["spend"], on[["incentive_spend", "convening_spend",
                                          "accountability_spend"]].sum(axis=1))  # fmt: skip
 

@@ -46,6 +46,21 @@ def failing_run(cfg):
     return execute_run(cfg)
 
 
+def run_then_hang(cfg, _count=[0]):  # noqa: B006 - the default is the per-process counter
+    """The real model for the first four runs of a process, then hang until killed.
+
+    Lets a test kill a sweep mid-way whatever the machine's speed: no race with its end.
+    The runner's two-step preflight runs do not count.
+    """
+    _count[0] += cfg.steps > 2
+    if _count[0] > 4:
+        import time
+
+        while True:
+            time.sleep(60)
+    return execute_run(cfg)
+
+
 def comparable(frame: pd.DataFrame) -> pd.DataFrame:
     """A results table without the timing column, which legitimately differs run to run."""
     return frame.drop(columns=["duration"], errors="ignore").reset_index(drop=True)

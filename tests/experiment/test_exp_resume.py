@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 from exp_helpers import SMALL_SWEEP, read_results, write
@@ -16,10 +17,20 @@ from sim.experiment.plan import make_plan
 from sim.experiment.runner import run_plan
 from sim.experiment.spec import load_experiment
 
-# Slower runs than elsewhere so the kill lands mid-sweep: 36 runs of about 0.1 s.
-KILLABLE = SMALL_SWEEP.replace('"steps" = 30', '"steps" = 120').replace(
-    "replications = 2", "replications = 6"
-)
+KILLABLE = SMALL_SWEEP.replace("replications = 2", "replications = 6")  # 36 runs
+HELPERS = Path(__file__).resolve().parent
+#: A sweep on one worker whose fifth run hangs (exp_helpers.run_then_hang): the kill
+#: lands after exactly four committed runs, however fast or loaded the machine is.
+HANGING_SWEEP = """
+import sys
+from sim.experiment.plan import make_plan
+from sim.experiment.runner import run_plan
+from sim.experiment.spec import load_experiment
+from exp_helpers import run_then_hang
+exp, text = load_experiment(sys.argv[1])
+run_plan(make_plan(exp, sys.argv[1], text), sys.argv[2], workers=1, batch_size=1,
+         run_fn=run_then_hang)
+"""
 
 
 def sweep_cmd(path, out, workers):
@@ -41,24 +52,27 @@ def sweep_cmd(path, out, workers):
 def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
     path = write(tmp_path, KILLABLE)
     out = tmp_path / "killed"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HELPERS), *sys.path]))
     proc = subprocess.Popen(
-        sweep_cmd(path, out, 1),
+        [sys.executable, "-c", HANGING_SWEEP, str(path), str(out)],
         start_new_session=True,
+        env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # an upper bound for a stuck test, not a speed target
     while len(list((out / "parts").glob("*.runs.parquet"))) < 4:
-        assert proc.poll() is None, "sweep ended before it could be killed"
+        assert proc.poll() is None, proc.stderr.read().decode()
         assert time.monotonic() < deadline
-        time.sleep(0.005)
+        time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    proc.stderr.close()
     committed = len(list((out / "parts").glob("*.runs.parquet")))
-    assert 4 <= committed < 36
+    assert committed == 4
     assert not (out / "runs.parquet").exists()
 
-    resumed = subprocess.run(sweep_cmd(path, out, 2), capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(sweep_cmd(path, out, 2), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming: {committed} runs already done" in resumed.stderr
 

@@ -26,8 +26,8 @@ from sim.viz.screenshots import (
     choose_preset,
     lever_slider,
     slider_value,
-    wait_text,
 )
+from sim.viz.screenshots import wait_text as _wait_text
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -98,7 +98,13 @@ def explorer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 STATUS = ".pp-status"
 STATUS_RE = re.compile(r"Step (\d+) · participation ([0-9.]+) · incentive ([0-9.]+)")
-LOAD_TIMEOUT_MS = 60_000
+#: Upper bounds only, generous so that a loaded machine is slower, never failing.
+LOAD_TIMEOUT_MS = 120_000
+
+
+def wait_text(page, css: str, expr: str, arg: object = None) -> None:
+    """:func:`sim.viz.screenshots.wait_text` with this module's generous timeout."""
+    _wait_text(page, css, expr, arg, timeout=LOAD_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +120,7 @@ def open_explorer(browser, url: str):
     """A page in a fresh browser context (its own cookies: its own Solara session)."""
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
+    page.set_default_timeout(LOAD_TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
@@ -183,19 +190,22 @@ def check_slider(page) -> None:
 
 
 def check_play(page) -> None:
-    """Play draws frames by itself until paused; levers can move while it plays."""
+    """Play draws frames by itself until paused; levers can move while it plays.
+
+    Asserts on steps reached, never on a frame rate: a loaded machine only plays slower.
+    """
     before = status(page)[0]
     button(page, "play").click()
-    time.sleep(1.5)
+    wait_text(page, STATUS, "Number(t.split(' ')[1]) >= a", before + 2)
     thumb = lever_slider(page, "Push: monitoring")
     thumb.focus()
     for _ in range(5):  # each press re-renders the sidebar while frames keep coming
         thumb.press("ArrowLeft")
-    time.sleep(1.5)
+    moved = status(page)[0]
+    wait_text(page, STATUS, "Number(t.split(' ')[1]) >= a", moved + 2)
     button(page, "play").click()
-    played = status(page)[0] - before
-    assert played >= 3, f"only {played} frames in 3 s of play"
-    playwright_api.expect(button(page, "Step")).to_be_enabled()
+    playwright_api.expect(button(page, "Step")).to_be_enabled(timeout=LOAD_TIMEOUT_MS)
+    assert status(page)[0] >= before + 4
 
 
 def check_withdraw(page) -> None:

@@ -16,39 +16,35 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
-from sim.config import PARAMETERS
+from sim.clikit import (
+    CONTEXT,
+    ForceOpt,
+    OneLineErrors,
+    QuietOpt,
+    SetOpt,
+    StepsOpt,
+    check_out_dir,
+    fail,
+    out_option,
+    parse_sets,
+    print_notes,
+    scenario_overrides,
+    seed_option,
+)
 from sim.loading import ConfigError, load_scenario
+from sim.params_table import FORMATS, render_params
 
 app = typer.Typer(
+    cls=OneLineErrors,
     help="pushpull: simulate why people keep acting together (push versus pull).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    context_settings=CONTEXT,
 )
 stdout = Console()
 stderr = Console(stderr=True)
 EXTRA_COMMANDS = ("sim.experiment.commands", "sim.viz.commands", "sim.validation.commands")
-
-
-def fail(message: str) -> typer.Exit:
-    """Print one error line on stderr and return the exit to raise (code 2)."""
-    stderr.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-def parse_sets(pairs: list[str] | None) -> dict[str, Any]:
-    """Parse ``--set dotted.name=value`` pairs; values are TOML values, else plain strings."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs or []:
-        name, sep, text = pair.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f"--set {pair}: expected dotted.name=value")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text  # bare words such as vision.mode=imposed
-        overrides[name.strip()] = value
-    return overrides
+__all__ = ["app", "fail", "main", "parse_sets"]
 
 
 def version_callback(value: bool) -> None:
@@ -64,34 +60,37 @@ def main_options(
     ] = False,
 ) -> None:
     """pushpull: simulate why people keep acting together (push versus pull)."""
+    print_notes()
+
+
+RunSeedOpt = seed_option("Seed of the run (default: the scenario's).")
+RunOutOpt = out_option("default: out/<scenario>")
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(metavar="SCENARIO", help="Bundled scenario name or path to a TOML file."),
+]
 
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or path to a TOML file.")],
-    seed: Annotated[int | None, typer.Option(help="Seed (overrides the scenario's).")] = None,
-    steps: Annotated[int | None, typer.Option(help="Number of steps.")] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Override: dotted.name=value (repeatable).")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Output folder (default out/<scenario>).")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    scenario: ScenarioArg,
+    seed: RunSeedOpt = None,
+    steps: StepsOpt = None,
+    set_: SetOpt = None,
+    out: RunOutOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run one scenario; write timeseries.parquet, summary.json, scenario.toml, timeseries.png."""
     try:
-        overrides = parse_sets(set_)
-        if seed is not None:
-            overrides["seed"] = seed
-        if steps is not None:
-            overrides["steps"] = steps
-        config = load_scenario(scenario, overrides, override_label="--set")
+        overrides, labels = scenario_overrides(set_, steps, seed)
+        config = load_scenario(scenario, overrides, override_label=labels)
+        out_dir = out or Path("out") / config.name
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ConfigError(f"--out {out_dir}: exists and is not a folder")
+        check_out_dir(out_dir, _run_of(config.name), force, f"a run of {config.name}")
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    out_dir = out or Path("out") / config.name
-    if out_dir.exists() and not out_dir.is_dir():
-        raise fail(f"--out {out_dir}: exists and is not a folder")
     from sim.outputs import write_run  # heavy imports only once the input is known to be good
     from sim.run import run_scenario
 
@@ -102,10 +101,23 @@ def run(
         stdout.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
 
 
+def _run_of(name: str):
+    """Whether a folder holds an earlier ``run`` of the scenario ``name``."""
+
+    def ours(folder: Path) -> bool:
+        try:
+            with (folder / "scenario.toml").open("rb") as handle:
+                return tomllib.load(handle).get("name") == name
+        except (OSError, tomllib.TOMLDecodeError):
+            return False
+
+    return ours
+
+
 def _print_summary(name: str, seed: int, summary: dict[str, Any], seconds: float) -> None:
     table = Table(title=f"{name} (seed {seed}, {seconds:.2f} s)")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
     for key, value in summary.items():
         shown = (
             "n/a" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
@@ -117,21 +129,29 @@ def _print_summary(name: str, seed: int, summary: dict[str, Any], seconds: float
 @app.command()
 def params(
     scenario: Annotated[
-        str | None, typer.Argument(help="Show this scenario's values (default: the defaults).")
+        str | None,
+        typer.Argument(
+            metavar="[SCENARIO]", help="Show this scenario's values (default: the defaults)."
+        ),
     ] = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"{' | '.join(FORMATS)} (default: table on a terminal, tsv when piped).",
+        ),
+    ] = "",
 ) -> None:
     """Print every parameter: dotted name, value, allowed values and meaning."""
     try:
+        if format_ and format_ not in FORMATS:
+            raise ConfigError(f"--format {format_}: unknown format; allowed: {', '.join(FORMATS)}")
         flat = load_scenario(scenario).flat()
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    table = Table(title=f"parameters of {scenario or 'the defaults'}")
-    for column in ("parameter", "value", "allowed", "meaning"):
-        table.add_column(column, overflow="fold")
-    for name, info in PARAMETERS.items():
-        value = flat.get(name)
-        table.add_row(name, "unlimited" if value is None else str(value), info.allowed(), info.doc)
-    stdout.print(table)
+    chosen = format_ or ("table" if sys.stdout.isatty() else "tsv")
+    render_params(flat, chosen, f"parameters of {scenario or 'the defaults'}", stdout)
 
 
 def _register_extras() -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import tomllib
+import warnings
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,14 @@ REPO_SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenario
 
 class ConfigError(ValueError):
     """Bad scenario input; ``str(error)`` is one line fit for a user's terminal."""
+
+
+class ScenarioNote(UserWarning):
+    """Input that is used, but not quite as written (e.g. sector shares renormalised)."""
+
+
+#: Top-level keys only an experiment file has: a scenario file with one is the wrong kind.
+EXPERIMENT_KEYS = ("base", "replications", "variants", "sweep", "fixed", "output")
 
 
 def scenario_dirs() -> list[Path]:
@@ -67,17 +78,22 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+Labels = str | Mapping[str, str]
+
+
 def load_scenario(
     spec: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
-    override_label: str = "override",
+    override_label: Labels = "override",
 ) -> schema.Scenario:
     """Load a scenario by bundled name or path, apply dotted overrides and validate.
 
     Args:
         spec: bundled scenario name, path to a TOML file, or None for the defaults.
         overrides: ``{dotted.name: value}`` applied on top of the file.
-        override_label: how errors name the source of an override (the CLI says ``--set``).
+        override_label: how errors name the source of an override: one label (the CLI's
+            ``--set``), or a mapping from dotted name to the option that set it (e.g.
+            ``{"steps": "--steps"}``) whose ``"*"`` entry labels the other overrides.
 
     Raises:
         ConfigError: with a one-line message naming the source, the key and what is allowed.
@@ -88,24 +104,67 @@ def load_scenario(
     else:
         path = resolve_scenario_path(spec)
         data, source = read_toml(path), str(path)
+        _check_not_experiment(data, source)
         data.setdefault("name", path.stem)
     return build_scenario(data, source, overrides or {}, override_label)
 
 
+def _check_not_experiment(data: dict[str, Any], source: str) -> None:
+    found = [key for key in EXPERIMENT_KEYS if key in data]
+    if found:
+        raise ConfigError(
+            f"{source}: this is an experiment file (it has {', '.join(found)}), not a "
+            f"scenario; run it with: pushpull sweep {source}"
+        )
+
+
 def build_scenario(
-    data: dict[str, Any], source: str, overrides: dict[str, Any], override_label: str = "override"
+    data: dict[str, Any],
+    source: str,
+    overrides: dict[str, Any],
+    override_label: Labels = "override",
 ) -> schema.Scenario:
     """Validate a nested mapping plus dotted overrides into a Scenario."""
     data = copy.deepcopy(data)
     for key, value in overrides.items():
-        _set_dotted(data, key, value, override_label)
+        _set_dotted(data, key, value, _label(override_label, key))
     _check_schedule_keys(data.get("schedule"), source)
     try:
         scenario = schema.Scenario.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, source, overrides, override_label)) from None
     _check_schedule_values(scenario, source)
+    _note_renormalised_shares(
+        data,
+        source
+        if "population.sectors" not in overrides
+        else _label(override_label, "population.sectors"),
+    )
     return scenario
+
+
+def _label(labels: Labels, key: str) -> str:
+    """The name of the option that supplied the override ``key``."""
+    if isinstance(labels, str):
+        return labels
+    return labels.get(key, labels.get("*", "override"))
+
+
+def _note_renormalised_shares(data: dict[str, Any], source: str) -> None:
+    """Say (as a :class:`ScenarioNote` warning) when sector shares do not sum to 1."""
+    sectors = (data.get("population") or {}).get("sectors")
+    if not isinstance(sectors, dict) or not sectors:
+        return
+    total = sum(sectors.values())
+    if math.isclose(total, 1.0, rel_tol=1e-9):
+        return
+    shares = ", ".join(f"{name} {share / total:.3g}" for name, share in sectors.items())
+    warnings.warn(
+        f"{source}: population.sectors: shares sum to {total:g}, not 1; used as proportions "
+        f"({shares})",
+        ScenarioNote,
+        stacklevel=2,
+    )
 
 
 def _check_schedule_values(scenario: schema.Scenario, source: str) -> None:
@@ -172,23 +231,50 @@ def _check_schedule_keys(schedule: Any, source: str) -> None:
 
 
 def format_validation_error(
-    exc: ValidationError, source: str, overrides: dict[str, Any], override_label: str = "override"
+    exc: ValidationError,
+    source: str,
+    overrides: dict[str, Any],
+    override_label: Labels = "override",
 ) -> str:
-    """One line for the first validation error: source, dotted key, problem, what is allowed."""
+    """One line for the first validation error: source, dotted key, problem, what is allowed.
+
+    An override that came from an option of its own (``--steps``) is named by that option
+    alone; one from a generic option (``--set``) by the option and the dotted key.
+    """
     error = exc.errors()[0]
     ctx_error = (error.get("ctx") or {}).get("error")
     if isinstance(ctx_error, schema.KeyedError):
-        origin = override_label if ctx_error.key in overrides else source
-        return f"{origin}: {ctx_error.key}: {ctx_error}"
+        return f"{_where(ctx_error.key, source, overrides, override_label)}: {ctx_error}"
     key = _param_key(error["loc"])
-    origin = override_label if key in overrides else source
+    where = _where(key, source, overrides, override_label)
     if error["type"] == "extra_forbidden":
-        hint = _suggest(key, list(schema.PARAMETERS) + list(schema.SECTION_MODELS))
-        return f"{origin}: {key}: unknown key{hint}"
+        return f"{where}: {_unknown_key(key)}"
     info = schema.PARAMETERS.get(key)
     allowed = f"; allowed: {info.allowed()}" if info else ""
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{origin}: {key}: {message} (got {error.get('input')!r}){allowed}"
+    return f"{where}: {message} (got {error.get('input')!r}){allowed}"
+
+
+def _where(key: str, source: str, overrides: dict[str, Any], labels: Labels) -> str:
+    if key not in overrides:
+        return f"{source}: {key}"
+    label = _label(labels, key)
+    own_option = not isinstance(labels, str) and key in labels
+    return label if own_option else f"{label}: {key}"
+
+
+def _unknown_key(key: str) -> str:
+    """``unknown key`` with a hint; inside ``[[schedule]]`` it names the key and the phase."""
+    parts = key.split(".")
+    if parts[0] == "schedule" and len(parts) == 3 and parts[1].isdigit():
+        allowed = list(schema.Phase.model_fields)
+        hint = _suggest(parts[2], allowed)
+        return (
+            f"schedule (phase {int(parts[1]) + 1}): unknown key {parts[2]!r}{hint}; "
+            f"allowed: {', '.join(allowed)}"
+        )
+    hint = _suggest(key, list(schema.PARAMETERS) + list(schema.SECTION_MODELS))
+    return f"unknown key{hint}"
 
 
 def _param_key(loc: tuple) -> str:

@@ -31,13 +31,22 @@ class ParamInfo:
         if self.choices:
             extra = " or a list of sectors" if self.name == "push.reach" else ""
             return "one of " + ", ".join(self.choices) + extra
-        if self.low is not None or self.high is not None:
-            low = "-inf" if self.low is None else f"{self.low:g}"
-            high = "inf" if self.high is None else f"{self.high:g}"
+        # A bound no one reaches (a seed's 2**63 - 1) reads better as no bound at all.
+        high = None if self.high is not None and self.high >= 2**53 else self.high
+        if self.low is not None and high is None:
+            return f"{self.kind} {'>' if self.low_exclusive else '>='} {_number(self.low)}"
+        if self.low is not None or high is not None:
+            low = "-inf" if self.low is None else _number(self.low)
+            top = "inf" if high is None else _number(high)
             low += " (exclusive)" if self.low_exclusive else ""
-            high += " (exclusive)" if self.high_exclusive else ""
-            return f"{self.kind} from {low} to {high}"
+            top += " (exclusive)" if self.high_exclusive else ""
+            return f"{self.kind} from {low} to {top}"
         return self.kind
+
+
+def _number(value: float) -> str:
+    """A bound as written: whole numbers in full (1000000, not 1e+06)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _describe(name: str, field: Any) -> ParamInfo:

@@ -241,10 +241,14 @@ def format_validation_error(
     An override that came from an option of its own (``--steps``) is named by that option
     alone; one from a generic option (``--set``) by the option and the dotted key.
     """
-    error = exc.errors()[0]
+    errors = exc.errors()
+    # An unknown key is the likelier root cause (a misspelling) than the missing one.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     ctx_error = (error.get("ctx") or {}).get("error")
     if isinstance(ctx_error, schema.KeyedError):
         return f"{_where(ctx_error.key, source, overrides, override_label)}: {ctx_error}"
+    if _in_phase(error["loc"]):
+        return f"{source}: {_phase_error(error)}"
     key = _param_key(error["loc"])
     where = _where(key, source, overrides, override_label)
     if error["type"] == "extra_forbidden":
@@ -264,17 +268,26 @@ def _where(key: str, source: str, overrides: dict[str, Any], labels: Labels) -> 
 
 
 def _unknown_key(key: str) -> str:
-    """``unknown key`` with a hint; inside ``[[schedule]]`` it names the key and the phase."""
-    parts = key.split(".")
-    if parts[0] == "schedule" and len(parts) == 3 and parts[1].isdigit():
-        allowed = list(schema.Phase.model_fields)
-        hint = _suggest(parts[2], allowed)
-        return (
-            f"schedule (phase {int(parts[1]) + 1}): unknown key {parts[2]!r}{hint}; "
-            f"allowed: {', '.join(allowed)}"
-        )
     hint = _suggest(key, list(schema.PARAMETERS) + list(schema.SECTION_MODELS))
     return f"unknown key{hint}"
+
+
+def _in_phase(loc: tuple) -> bool:
+    return len(loc) >= 3 and loc[0] == "schedule" and isinstance(loc[1], int)
+
+
+def _phase_error(error: dict) -> str:
+    """An error inside one ``[[schedule]]`` phase, naming the phase and its key."""
+    where = f"schedule (phase {error['loc'][1] + 1})"
+    key = str(error["loc"][2])
+    allowed = list(schema.Phase.model_fields)
+    if error["type"] == "extra_forbidden":
+        hint = _suggest(key, allowed)
+        return f"{where}: unknown key {key!r}{hint}; allowed: {', '.join(allowed)}"
+    if error["type"] == "missing":
+        return f"{where}: required key {key!r} is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {key}: {message} (got {error.get('input')!r})"
 
 
 def _param_key(loc: tuple) -> str:

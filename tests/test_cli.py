@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -171,11 +172,46 @@ def test_params_lists_every_parameter() -> None:
 
 
 def test_params_of_a_scenario() -> None:
-    result = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["params", "closed_org_push"])
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(
+        app, ["params", "closed_org_push", "--format", "table"]
+    )
     assert result.exit_code == 0
     assert "parameters of closed_org_push" in result.stdout
     line = next(x for x in result.stdout.splitlines() if "push.incentive" in x)
     assert "0.5" in line
+
+
+def test_params_piped_is_one_line_per_parameter_with_whole_names() -> None:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["params"])  # not a terminal
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["parameter", "value", "allowed", "meaning"]
+    assert [line.split("\t")[0] for line in lines[1:]] == list(PARAMETERS)
+    seed = next(line for line in lines if line.startswith("seed\t"))
+    assert seed.split("\t")[2] == "int >= 0"  # not 9.22337e+18
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown"])
+def test_params_formats_for_other_tools(fmt: str) -> None:
+    result = runner.invoke(app, ["params", "hybrid", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        rows = json.loads(result.stdout)
+        assert [r["parameter"] for r in rows] == list(PARAMETERS)
+        assert next(r for r in rows if r["parameter"] == "steps")["value"] == 300
+    elif fmt == "csv":
+        frame = pd.read_csv(io.StringIO(result.stdout))
+        assert frame["parameter"].tolist() == list(PARAMETERS)
+    else:
+        assert result.stdout.count("\n") == len(PARAMETERS) + 2
+        assert "| population.sector_separation |" in result.stdout
+
+
+def test_params_rejects_an_unknown_format() -> None:
+    result = runner.invoke(app, ["params", "--format", "xml"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --format xml: unknown format; allowed: table, tsv, csv, json, markdown"
+    )
 
 
 def test_version() -> None:
@@ -207,6 +243,14 @@ BAD_FILES = {
         ["schedule", "30", "20"],
     ),
     "invalid_toml": ("steps = 20\n[push\nincentive = 0.5\n", ["invalid TOML", "line 2"]),
+    "schedule_unknown_key": (
+        "steps = 20\n[[schedule]]\nwhen = 3\nset = { 'push.incentive' = 0.0 }\n",
+        ["schedule (phase 1): unknown key 'when'", "allowed: step, set"],
+    ),
+    "experiment_file": (
+        'name = "x"\nbase = "baseline"\nreplications = 3\n',
+        ["experiment file", "pushpull sweep"],
+    ),
 }
 BAD_ARGS = {
     "set_unknown_key": (["--set", "push.incentiv=0.5"], ["did you mean 'push.incentive'"]),
@@ -215,6 +259,10 @@ BAD_ARGS = {
     "set_unknown_sector": (["--set", "push.convener=banks"], ["push.convener", "'banks'"]),
     "set_without_value": (["--set", "push.incentive"], ["dotted.name=value"]),
     "steps_before_schedule": (["--steps", "100"], ["schedule", "151"]),
+    "steps_zero": (["--steps", "0"], ["error: --steps: ", "greater than or equal to 1"]),
+    "seed_negative": (["--seed", "-1"], ["error: --seed: ", "allowed: int >= 0"]),
+    "steps_not_a_number": (["--steps", "x"], ["run: ", "'--steps'"]),
+    "unknown_option": (["--bogus"], ["No such option: --bogus", "run -h)"]),
 }
 
 
@@ -238,8 +286,12 @@ def run_in_process(args: list[str], out: Path, expected: list[str]) -> None:
     assert_clean_failure(result.exit_code, result.stdout, result.stderr, out, expected)
 
 
-def run_as_process(args: list[str], out: Path, expected: list[str], cwd: Path) -> None:
-    result = subprocess.run([*pushpull_command(), *args], capture_output=True, text=True, cwd=cwd)
+def run_as_process(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*pushpull_command(), *args], capture_output=True, text=True, cwd=cwd)
+
+
+def fails_as_process(args: list[str], out: Path, expected: list[str], cwd: Path) -> None:
+    result = run_as_process(args, cwd)
     assert_clean_failure(result.returncode, result.stdout, result.stderr, out, expected)
 
 
@@ -270,7 +322,7 @@ def test_bad_input_in_a_real_process(case: str, tmp_path: Path) -> None:
     """The installed console script: real exit code and stderr, no traceback, no files."""
     path, out = bad_file(tmp_path, case), tmp_path / "out"
     args = ["run", str(path), "--out", str(out), "--quiet"]
-    run_as_process(args, out, [str(path), *BAD_FILES[case][1]], cwd=tmp_path)
+    fails_as_process(args, out, [str(path), *BAD_FILES[case][1]], cwd=tmp_path)
     assert list(tmp_path.iterdir()) == [path]  # not even a default out/ folder
 
 
@@ -302,3 +354,46 @@ def test_bad_schedule_value_fails_cleanly(tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     run_in_process(["run", str(path), "--out", str(out), "--quiet"], out, ["push.incentive"])
+
+
+# -- conventions shared by every command ------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["run", "params", "sweep", "analyze", "compare", "export"])
+def test_every_command_has_short_help(command: str) -> None:
+    result = runner.invoke(app, [command, "-h"])
+    assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_shell_completion_is_offered() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert "--install-completion" in result.stdout
+
+
+def test_renormalised_sector_shares_are_noted_once(tmp_path: Path) -> None:
+    path = tmp_path / "shares.toml"
+    path.write_text("steps = 5\n[population]\nsize = 40\nsectors = { a = 2, b = 2 }\n")
+    result = run_as_process(["run", str(path), "--out", str(tmp_path / "o"), "--quiet"])
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        f"note: {path}: population.sectors: shares sum to 4, not 1; used as proportions "
+        "(a 0.5, b 0.5)"
+    ]
+
+
+def test_out_into_a_foreign_non_empty_folder_needs_force(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    args = ["run", "baseline", "--out", str(out), "--steps", "3", "--quiet"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "holds no earlier result of a run of baseline" in result.stderr
+    assert "--force" in result.stderr and sorted(p.name for p in out.iterdir()) == ["thesis.docx"]
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    assert (out / "thesis.docx").read_text() == "precious"
+    # An earlier run of the same scenario is simply updated.
+    assert runner.invoke(app, args).exit_code == 0
+    other = runner.invoke(app, ["run", "hybrid", "--out", str(out), "--steps", "3", "-q"])
+    assert other.exit_code == 2 and "a run of hybrid" in other.stderr

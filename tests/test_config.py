@@ -88,8 +88,8 @@ def test_choices_of_the_categorical_parameters() -> None:
 
 def test_allowed_describes_numeric_ranges() -> None:
     assert PARAMETERS["dialogue.confidence"].allowed() == "float from 0 to 1"
-    assert PARAMETERS["steps"].allowed() == "int from 1 to 1e+06"
-    assert PARAMETERS["push.budget"].allowed() == "float from 0 to inf"
+    assert PARAMETERS["steps"].allowed() == "int from 1 to 1000000"
+    assert PARAMETERS["push.budget"].allowed() == "float >= 0"
     assert PARAMETERS["name"].allowed() == "str"
 
 

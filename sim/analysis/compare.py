@@ -71,11 +71,18 @@ def compare_scenarios(
     seed: int = 1,
     progress=None,
     on_start=None,
+    override_label: Any = "--set",
+    force: bool = False,
 ) -> CompareResult:
     """Run every scenario ``replications`` times (same seeds) and report side by side.
 
+    Args:
+        override_label: how errors name the option of an override (see ``load_scenario``).
+        force: write into a non-empty ``out`` that holds no earlier comparison.
+
     Raises:
-        ExperimentError / ConfigError: fewer than two scenarios or an unknown scenario.
+        ExperimentError / ConfigError: fewer than two scenarios, an unknown scenario, or an
+            ``out`` folder that holds something else.
     """
     from sim.config import load_scenario
     from sim.experiment.plan import make_plan
@@ -85,10 +92,14 @@ def compare_scenarios(
         raise ExperimentError("compare: give at least two scenarios")
     for spec in scenarios:
         # An unknown scenario or override fails here with the core's own message.
-        load_scenario(spec, overrides=overrides, override_label="--set")
+        load_scenario(spec, overrides=overrides, override_label=override_label)
     plan = make_plan(build_experiment(scenarios, replications, seed, overrides), "compare")
-    out_dir = Path(out) if out else Path("results") / plan.experiment.name
+    out_dir = Path(out) if out else Path("out") / plan.experiment.name
     manifest = store.read_manifest(out_dir)
+    from sim.clikit import check_out_dir
+
+    ours = manifest is not None and manifest.get("name") == plan.experiment.name
+    check_out_dir(out_dir, lambda _: ours, force, "a comparison")
     # A comparison is cheap to redo: stale results of changed scenarios are replaced.
     fresh = manifest is not None and manifest.get("fingerprint") != plan.fingerprint
     report = run_plan(
@@ -128,7 +139,7 @@ def rich_table(summary: pd.DataFrame) -> Table:
     """Metrics as rows, scenarios as columns: ``mean [95% CI]``."""
     table = Table(title="mean [95% confidence interval]")
     pivot = metric_table(summary)
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)  # whole names; the values wrap instead
     for column in pivot.columns:
         table.add_column(str(column), justify="right")
     for metric, row in pivot.iterrows():

@@ -68,8 +68,12 @@ def markdown_table(table: pd.DataFrame, corner: str = "metric") -> str:
     return "\n".join(lines)
 
 
-def analyze_results(results_dir: Path) -> list[Path]:
+def analyze_results(results_dir: Path, warn=None) -> list[Path]:
     """Write figures/, summary.md and, for Sobol/Morris designs, sensitivity.csv.
+
+    Args:
+        results_dir: a results folder written by sweep or compare.
+        warn: called with each warning line (imprecise indices); also noted in summary.md.
 
     Returns:
         The paths written.
@@ -82,6 +86,11 @@ def analyze_results(results_dir: Path) -> list[Path]:
     written = _timeseries_figures(results_dir, manifest, runs, fig_dir)
     written += _parameter_figures(runs, design, metrics, fig_dir)
     indices, notes = sensitivity.compute(runs, design, metrics, seed=manifest.get("master_seed", 0))
+    imprecise = sensitivity.precision_warnings(indices)
+    notes = [*imprecise, *notes]
+    for line in imprecise:
+        if warn:
+            warn(line)
     if design.get("kind") in ("sobol", "morris"):
         path = results_dir / "sensitivity.csv"
         indices.to_csv(path, index=False)

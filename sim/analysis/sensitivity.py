@@ -9,6 +9,24 @@ import numpy as np
 import pandas as pd
 
 COLUMNS = ["variant", "metric", "parameter", "index", "value", "conf"]
+#: A Sobol index whose 95% half-width exceeds this says little (indices lie in [0, 1]).
+WIDE_CONF = 0.1
+
+
+def precision_warnings(indices: pd.DataFrame) -> list[str]:
+    """One line per variant whose Sobol indices are too imprecise to read, else nothing."""
+    sobol = indices[indices["index"].isin(["S1", "ST"])]
+    lines = []
+    for variant, group in sobol.groupby("variant", sort=False):
+        worst = group.loc[group["conf"].idxmax()] if group["conf"].notna().any() else None
+        if worst is None or worst["conf"] <= WIDE_CONF:
+            continue
+        lines.append(
+            f"{variant}: Sobol indices are imprecise (e.g. {worst['index']} of "
+            f"{worst['parameter']} for {worst['metric']} = {worst['value']:.2f} +/- "
+            f"{worst['conf']:.2f}); raise [sweep] samples (a power of two) and rerun"
+        )
+    return lines
 
 
 def point_means(runs: pd.DataFrame, n_points: int, metric: str) -> np.ndarray:

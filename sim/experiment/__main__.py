@@ -2,9 +2,13 @@
 
 import typer
 
+from sim.clikit import CONTEXT, OneLineErrors, print_notes
 from sim.experiment.commands import register
 
 app = typer.Typer(
+    cls=OneLineErrors,
+    context_settings=CONTEXT,
+    callback=print_notes,
     add_completion=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,

@@ -42,6 +42,42 @@ class Design:
         }
 
 
+#: Below these sizes sensitivity indices are mostly noise (SALib's and Saltelli's guidance
+#: is hundreds to thousands of base samples for Sobol, about 10 trajectories for Morris).
+SOBOL_MIN_SAMPLES = 128
+MORRIS_MIN_TRAJECTORIES = 10
+
+
+def design_warnings(sweep: Sweep | None) -> list[str]:
+    """Problems of a design that runs, but gives estimates not worth the runs.
+
+    Returns:
+        One line per problem (empty when none): too few samples for Sobol or Morris
+        indices, or a Sobol base sample that is not a power of two.
+    """
+    if sweep is None or sweep.samples is None:
+        return []
+    n, found = sweep.samples, []
+    if sweep.design == "sobol":
+        if n & (n - 1):
+            below, above = 1 << (n.bit_length() - 1), 1 << n.bit_length()
+            found.append(
+                f"sweep.samples = {n} is not a power of two, which Sobol sequences need to "
+                f"keep their balance: use {below} or {above}"
+            )
+        if n < SOBOL_MIN_SAMPLES:
+            found.append(
+                f"sweep.samples = {n} is small for Sobol indices: expect wide confidence "
+                f"intervals (see sensitivity.csv); {SOBOL_MIN_SAMPLES} or more is usual"
+            )
+    if sweep.design == "morris" and n < MORRIS_MIN_TRAJECTORIES:
+        found.append(
+            f"sweep.samples = {n} trajectories is small for Morris screening: "
+            f"{MORRIS_MIN_TRAJECTORIES} or more is usual"
+        )
+    return found
+
+
 def empty_design() -> Design:
     """The design of an experiment without a sweep: a single point with no parameters."""
     return Design(kind="none", names=[], points=[{}])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from itertools import islice
@@ -66,11 +67,38 @@ def iter_processes(fn: Callable, batches: Iterable, workers: int) -> Iterator[Ou
     coordinating process directly is unsafe once it runs threads (the progress display
     does), and spawning fresh interpreters would re-import the model for every worker.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=_leave_sigint_to_parent
+    )
+    finished = False
     try:
         yield from _bounded(pool.submit, fn, batches, workers * INFLIGHT_PER_WORKER)
+        finished = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _stop_now(pool)
+
+
+def _leave_sigint_to_parent() -> None:
+    # Ctrl-C reaches every process of the terminal's process group; the coordinating
+    # process handles it (and stops the workers), so workers print no tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Interrupted (Ctrl-C) or broken: drop queued batches and stop the workers at once.
+
+    Waiting would finish every batch already handed to a worker (seconds each); their runs
+    are not recorded either way, so a resume runs them again.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no API before 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def _bounded(submit: Callable, fn: Callable, batches: Iterable, limit: int) -> Iterator[Outcome]:

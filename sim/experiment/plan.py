@@ -71,6 +71,63 @@ def make_plan(experiment: Experiment, source: str, text: str = "") -> Plan:
     return Plan(experiment, source, text, configs, design, tasks)
 
 
+def with_cli_overrides(
+    experiment: Experiment,
+    overrides: dict[str, Any],
+    labels: dict[str, str],
+    seed: int | None = None,
+) -> Experiment:
+    """The experiment with the command line's ``--set``/``--steps`` and master ``--seed``.
+
+    Overrides win over ``[fixed]`` and every variant; they become part of the experiment
+    (its manifest and fingerprint), so results always say how they were made.
+
+    Raises:
+        ExperimentError: an override of a swept parameter, or of the per-run seed.
+        ConfigError: a value the base scenario rejects, naming the option.
+    """
+    swept = experiment.sweep.parameters if experiment.sweep else {}
+    for name in overrides:
+        label = labels.get(name, labels.get("*", "--set"))
+        if name == "seed":
+            raise ExperimentError(
+                f"{label} seed: runs' seeds come from the master seed: use --seed"
+            )
+        if name in swept:
+            raise ExperimentError(
+                f"{label} {name}: swept in [sweep.parameters]; cannot also be set"
+            )
+    if overrides:
+        _check_cli_overrides(experiment, overrides, labels)
+    update: dict[str, Any] = {}
+    if overrides:
+        update["fixed"] = {**experiment.fixed, **overrides}
+        update["variants"] = {v: {**t, **overrides} for v, t in experiment.variants.items()}
+    if seed is not None:
+        if seed < 0:
+            raise ExperimentError(f"--seed {seed}: must be >= 0")
+        update["seed"] = seed
+    return experiment.model_copy(update=update) if update else experiment
+
+
+def _check_cli_overrides(
+    experiment: Experiment, overrides: dict[str, Any], labels: dict[str, str]
+) -> None:
+    """Validate the overrides on every scenario the variants build on, naming the option."""
+    bases = [experiment.base]
+    bases += [t[VARIANT_BASE_KEY] for t in experiment.variants.values() if VARIANT_BASE_KEY in t]
+    options = sorted({labels.get(name, labels.get("*", "--set")) for name in overrides})
+    for base in dict.fromkeys(bases):
+        try:
+            load_scenario(base, overrides, override_label=labels)
+        except ConfigError as exc:
+            message = str(exc)
+            if not message.startswith("--"):  # the scenario, not the option, names the problem
+                verb = "does" if len(options) == 1 else "do"
+                message = f"{' and '.join(options)} {verb} not fit scenario {base}: {message}"
+            raise ConfigError(message) from None
+
+
 def _variant_configs(experiment: Experiment, fixed: dict[str, Any], source: str) -> dict:
     variants = experiment.variants or {DEFAULT_VARIANT: {}}
     configs: dict[str, Scenario] = {}

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim import store
-from sim.experiment import executors, worker
+from sim.experiment import executors, tidy, worker
 from sim.experiment.errors import ExperimentError
 from sim.experiment.manifest import build_manifest, git_commit, now
 from sim.experiment.plan import Plan
@@ -34,12 +34,13 @@ class Schema:
     metrics: list[str]
     columns: list[str]
     numeric: list[bool]
+    keys: list[pa.Field] = field(default_factory=list)  # variant, point, ..., swept parameters
 
     def arrow(self) -> pa.Schema | None:
         """The time-series parquet schema, or None when no time series are kept."""
         if not self.columns:
             return None
-        fields = [pa.field("run_id", pa.int64()), pa.field("step", pa.int64())]
+        fields = [pa.field("run_id", pa.int64()), *self.keys, pa.field("step", pa.int64())]
         fields += [
             pa.field(c, pa.float64() if n else pa.string())
             for c, n in zip(self.columns, self.numeric, strict=True)
@@ -91,7 +92,8 @@ def preflight(plan: Plan, run_fn: RunFn | None = None) -> Schema:
             if column != "step":
                 found.setdefault(column, pd.api.types.is_numeric_dtype(ts[column]))
     columns = _select_columns(plan, list(found))
-    return Schema(list(metrics), columns, [bool(found[c]) for c in columns])
+    numeric = [bool(found[c]) for c in columns]
+    return Schema(list(metrics), columns, numeric, tidy.key_fields(plan))
 
 
 def _select_columns(plan: Plan, available: list[str]) -> list[str]:

@@ -161,8 +161,35 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExperimentError(f"{path}: invalid TOML: {exc}") from None
+    _check_not_scenario(data, str(path))
     data.setdefault("name", path.stem)
     return parse_experiment(data, str(path)), text
+
+
+#: Top-level keys of a scenario file that an experiment file never has.
+SCENARIO_KEYS = (
+    "steps",
+    "population",
+    "network",
+    "dialogue",
+    "vision",
+    "pull",
+    "push",
+    "motivation",
+    "decision",
+    "metrics",
+    "schedule",
+)
+
+
+def _check_not_scenario(data: dict[str, Any], source: str) -> None:
+    """A scenario file given to ``sweep`` is named as such, with the command it belongs to."""
+    found = [key for key in SCENARIO_KEYS if key in data]
+    if found and "base" not in data:
+        raise ExperimentError(
+            f"{source}: this is a scenario file (it has {', '.join(found)}), not an experiment; "
+            f"run it with: pushpull run {source} (or name it as the 'base' of an experiment)"
+        )
 
 
 def _describe(exc: ValidationError) -> str:

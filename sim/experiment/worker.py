@@ -7,7 +7,6 @@ coordinating process writes.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -90,7 +89,7 @@ def _run_one(batch: Batch, task: Task) -> tuple[dict[str, Any], pd.DataFrame | N
         summary, ts = (batch.run_fn or execute_run)(cfg)
         row.update({m: _number(summary.get(m)) for m in batch.metrics})
         row.update(status="ok", error=None)
-        kept = _keep(ts, task.run_id, batch) if batch.columns else None
+        kept = _keep(ts, task, batch) if batch.columns else None
     except Exception as exc:  # noqa: BLE001 - isolating any failure is the point
         row.update({m: math.nan for m in batch.metrics})
         row.update(status="failed", error=_one_line(exc))
@@ -99,14 +98,21 @@ def _run_one(batch: Batch, task: Task) -> tuple[dict[str, Any], pd.DataFrame | N
     return row, kept
 
 
-def _keep(ts: pd.DataFrame, run_id: int, batch: Batch) -> pd.DataFrame:
+def _keep(ts: pd.DataFrame, task: Task, batch: Batch) -> pd.DataFrame:
     steps = ts["step"].to_numpy() if "step" in ts else np.arange(1, len(ts) + 1)
     keep = steps % batch.every == 0
     n = int(keep.sum())
+    point = batch.points[task.point]
     # Columns are collected as arrays and the frame built once: inserting columns one by
-    # one into a DataFrame costs more than the bookkeeping of a short run.
+    # one into a DataFrame costs more than the bookkeeping of a short run. Each row carries
+    # its run's identifiers and swept values, so the table needs no join (sim.experiment.tidy).
     data: dict[str, Any] = {
-        "run_id": np.full(n, run_id, dtype="int64"),
+        "run_id": np.full(n, task.run_id, dtype="int64"),
+        "variant": np.full(n, task.variant, dtype=object),
+        "point": np.full(n, task.point, dtype="int64"),
+        "replication": np.full(n, task.replication, dtype="int64"),
+        "seed": np.full(n, task.seed, dtype="int64"),
+        **{name: [_scalar(point[name])] * n for name in batch.param_names},
         "step": steps[keep].astype("int64"),
     }
     numeric = [c for c, num in zip(batch.columns, batch.numeric, strict=True) if num and c in ts]
@@ -134,6 +140,11 @@ def _runs_frame(rows: list[dict[str, Any]], batch: Batch) -> pd.DataFrame:
 
 def _empty_series(batch: Batch) -> pd.DataFrame:
     frame = pd.DataFrame({"run_id": pd.Series(dtype="int64"), "step": pd.Series(dtype="int64")})
+    frame["variant"] = pd.Series(dtype=object)
+    for column in ("point", "replication", "seed"):
+        frame[column] = pd.Series(dtype="int64")
+    for name in batch.param_names:
+        frame[name] = pd.Series(dtype=object)
     for column, numeric in zip(batch.columns, batch.numeric, strict=True):
         frame[column] = pd.Series(dtype="float64" if numeric else "string")
     return frame
@@ -151,8 +162,9 @@ def _number(value: Any) -> float:
 
 
 def _scalar(value: Any) -> Any:
-    # Lists/tables as levels (e.g. a list of sectors) would give a column of mixed types.
-    return json.dumps(value) if isinstance(value, list | dict) else value
+    from sim.experiment.tidy import scalar
+
+    return scalar(value)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -28,9 +28,28 @@ from sim.experiment.runner import run_plan
 from sim.experiment.spec import load_experiment
 from exp_helpers import run_then_hang
 exp, text = load_experiment(sys.argv[1])
-run_plan(make_plan(exp, sys.argv[1], text), sys.argv[2], workers=1, batch_size=1,
-         run_fn=run_then_hang)
+run_plan(make_plan(exp, sys.argv[1], text), sys.argv[2], workers=int(sys.argv[3]),
+         batch_size=1, run_fn=run_then_hang)
 """
+
+
+def start_hanging_sweep(path, out, workers: int) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HELPERS), *sys.path]))
+    return subprocess.Popen(
+        [sys.executable, "-c", HANGING_SWEEP, str(path), str(out), str(workers)],
+        start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for_parts(proc: subprocess.Popen, out, count: int) -> None:
+    deadline = time.monotonic() + 600  # an upper bound for a stuck test, not a speed target
+    while len(list((out / "parts").glob("*.runs.parquet"))) < count:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def sweep_cmd(path, out, workers):
@@ -52,19 +71,8 @@ def sweep_cmd(path, out, workers):
 def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
     path = write(tmp_path, KILLABLE)
     out = tmp_path / "killed"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HELPERS), *sys.path]))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HANGING_SWEEP, str(path), str(out)],
-        start_new_session=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 600  # an upper bound for a stuck test, not a speed target
-    while len(list((out / "parts").glob("*.runs.parquet"))) < 4:
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    proc = start_hanging_sweep(path, out, 1)
+    wait_for_parts(proc, out, 4)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     proc.stderr.close()
@@ -85,3 +93,23 @@ def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
     assert_frame_equal(ts, clean_ts)
     assert not list((out / "parts").glob(".*.tmp"))
     assert pd.read_json(out / "manifest.json", typ="series")["counts"]["missing"] == 0
+
+
+def test_ctrl_c_stops_busy_workers_and_keeps_the_finished_runs(tmp_path):
+    """Ctrl-C does not wait for the batches the workers are running: it stops them.
+
+    Each worker hangs after four runs, so waiting for them would never end.
+    """
+    path = write(tmp_path, KILLABLE)
+    out = tmp_path / "interrupted"
+    proc = start_hanging_sweep(path, out, 2)
+    wait_for_parts(proc, out, 8)
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
+    try:
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.stderr.close()
+    runs = pd.read_parquet(out / "runs.parquet")  # consolidated on the way out
+    assert len(runs) == 8 and (runs["status"] == "ok").all()

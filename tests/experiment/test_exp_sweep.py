@@ -39,7 +39,12 @@ def test_serial_sweep_writes_tidy_tables_and_manifest(serial_result):
     assert (runs["status"] == "ok").all() and runs["error"].isna().all()
     assert runs["participation_mean"].between(0, 1).all()
     assert {"sustained_participation", "cost_per_progress", "retention"} <= set(runs.columns)
-    assert list(ts.columns) == ["run_id", "step", "participation", "intrinsic_motivation"]
+    ids = ["run_id", "variant", "point", "replication", "seed", "vision.inclusion", "step"]
+    assert list(ts.columns) == [*ids, "participation", "intrinsic_motivation"]
+    # Join-free: every row carries its run's identifiers and swept values.
+    by_run = ts.drop_duplicates("run_id").set_index("run_id")
+    for column in ids[1:-1]:
+        assert by_run[column].tolist() == runs[column].tolist(), column
     assert ts.groupby("run_id")["step"].apply(list).tolist() == [list(range(3, 31, 3))] * 12
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["experiment_file"] == SMALL_SWEEP

@@ -50,7 +50,9 @@ def test_batch_tables_have_fixed_types_and_kept_steps():
     assert runs["m"].tolist() == [100 % 7, 101 % 7] and runs["m"].dtype == "float64"
     assert runs["none"].isna().all() and runs["none"].dtype == "float64"
     assert runs["status"].tolist() == ["ok", "ok"]
-    assert list(ts.columns) == ["run_id", "step", "a", "missing", "label"]
+    ids = ["run_id", "variant", "point", "replication", "seed", "x", "step"]
+    assert list(ts.columns) == [*ids, "a", "missing", "label"]
+    assert ts["x"].tolist() == [1] * 3 + ["[1, 2]"] * 3  # the swept value on every row
     assert ts["step"].tolist() == [2, 4, 6, 2, 4, 6]
     assert ts["a"].tolist() == [1.0, 2.0, 3.0] * 2
     assert ts["missing"].isna().all() and ts["missing"].dtype == "float64"

@@ -153,7 +153,7 @@ class OneLineErrors(TyperGroup):
         except click_errors.ClickException as exc:
             typer.echo(f"error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
-        except click_errors.Abort:  # Ctrl-C outside a command's own handling
+        except typer.Abort:  # Ctrl-C outside a command's own handling
             typer.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)

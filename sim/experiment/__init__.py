@@ -5,7 +5,7 @@ Typical use from Python::
     from sim.experiment import load_experiment, make_plan, run_plan
     experiment, text = load_experiment("experiments/push_vs_pull.toml")
     plan = make_plan(experiment, "experiments/push_vs_pull.toml", text)
-    run_plan(plan, "results/push-vs-pull", workers=4)
+    run_plan(plan, "out/push-vs-pull", workers=4)
 """
 
 from sim.experiment.errors import ExperimentError

@@ -105,7 +105,8 @@ def check_start(preset: str | None, size: int | None) -> str | None:
     if preset and preset not in bundled_scenarios():
         return f"--preset {preset}: no such preset; bundled: {', '.join(bundled_scenarios())}"
     try:
-        load_scenario(preset, {"population.size": size} if size else None)
+        overrides = {"population.size": size} if size else None
+        load_scenario(preset, overrides, override_label={"population.size": "--size"})
     except ConfigError as exc:
         return str(exc)
     return None

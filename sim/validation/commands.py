@@ -27,9 +27,9 @@ def validate(
         list[str] | None, typer.Option("--only", help="Run only this finding id (repeatable).")
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for validation.json and validation.md.")
+        Path, typer.Option("--out", "-o", help="Folder for validation.json and validation.md.")
     ] = DEFAULT_OUT,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes.")] = 1,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:
     """Check the model against published findings; exit 1 if any is not reproduced."""

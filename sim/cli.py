@@ -90,13 +90,24 @@ def run(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     out_dir = out or Path("out") / config.name
-    if out_dir.exists() and not out_dir.is_dir():
-        raise fail(f"--out {out_dir}: exists and is not a folder")
-    from sim.outputs import write_run  # heavy imports only once the input is known to be good
-    from sim.run import run_scenario
+    from sim.outputs import OUTPUT_FILES, out_dir_problem, write_run
+    from sim.resources import run_problem
+
+    problem = out_dir_problem(out_dir, OUTPUT_FILES)
+    if problem:
+        raise fail(f"--out {out_dir}: {problem}")
+    problem = run_problem(config)
+    if problem:
+        raise fail(f"{scenario}: {problem}")
+    from sim.run import run_scenario  # heavy imports only once the input is known to be good
 
     result = run_scenario(config, progress=not quiet)
-    paths = write_run(result, out_dir)
+    try:
+        paths = write_run(result, out_dir)
+    except OSError as exc:
+        stderr.print(f"error: --out {out_dir}: cannot write ({exc.strerror or exc}); nothing "
+                     "there was changed", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     if not quiet:
         _print_summary(config.name, config.seed, result.summary, result.seconds)
         stdout.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)

@@ -66,7 +66,7 @@ def resolve_scenario_path(spec: str | Path) -> Path:
 def read_text(path: Path) -> str:
     """A scenario or experiment file's text (raises ConfigError: unreadable, too big, binary)."""
     try:
-        if not path.is_file():
+        if path.exists() and not path.is_file():
             raise ConfigError(f"{path}: not a regular file")
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)

@@ -148,6 +148,8 @@ def clear(out_dir: Path) -> None:
         for child in parts.iterdir():
             if child.is_file() and (PART_RE.match(child.name) or TMP_RE.match(child.name)):
                 child.unlink()
+        with suppress(OSError):  # only when empty
+            parts.rmdir()
     if not (out_dir / MANIFEST_FILE).exists():
         return
     try:

@@ -95,6 +95,7 @@ def analyze_results(results_dir: Path) -> list[Path]:
     path.write_text(
         _summary_md(manifest, runs, summary, indices, notes, written, results_dir), encoding="utf-8"
     )
+    store.record_outputs(results_dir, [*written, path])
     return [*written, path]
 
 

@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from sim.experiment.errors import ExperimentError
+from sim.experiment.errors import ExperimentError, RunFault
 
 RESULTS_ROOT = Path("results")
 EXIT_BAD_INPUT = 2
@@ -32,10 +32,19 @@ def register(app: typer.Typer) -> None:
     app.command("compare")(compare)
 
 
-def fail(message: str) -> typer.Exit:
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print ``error: message`` as one line on stderr; return the exit to raise."""
     err_console.print(f"error: {message}", markup=False, soft_wrap=True)
-    return typer.Exit(EXIT_BAD_INPUT)
+    return typer.Exit(code)
+
+
+def check_out(out: Path | None) -> None:
+    """Refuse an ``--out`` that is a file, lies below one, or cannot be written, up front."""
+    from sim.outputs import out_dir_problem
+
+    problem = out_dir_problem(out) if out is not None else None
+    if problem:
+        raise ExperimentError(f"--out {out}: {problem}")
 
 
 WorkersOpt = Annotated[
@@ -73,6 +82,8 @@ def sweep(
             _dry_run(experiment, workers, scheduler)
             return
         report = _run_sweep(experiment, out, workers, scheduler, not resume, batch_size)
+    except RunFault as exc:
+        raise fail(str(exc), EXIT_RUNS_FAILED) from None
     except (ExperimentError, ConfigError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -135,6 +146,7 @@ def _run_sweep(
     from sim.experiment.spec import load_experiment
 
     spec, text = load_experiment(experiment)
+    check_out(out)
     plan = make_plan(spec, str(experiment), text)
     headline = _headline(plan, workers, scheduler)
     with _progress_bar(spec.name, headline) as (on_start, on_batch):
@@ -264,6 +276,7 @@ def compare(
         from sim.cli import parse_sets  # lazy: sim.cli imports this module
 
         overrides = parse_sets(set_)
+        check_out(out)
         with _progress_bar("compare") as (on_start, on_batch):
             result = compare_scenarios(
                 scenarios,

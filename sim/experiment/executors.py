@@ -14,6 +14,7 @@ import socket
 import struct
 import threading
 import time
+from asyncio import CancelledError
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from itertools import islice
@@ -184,6 +185,7 @@ def connect_dask(address: str) -> Any:
     problem = _probe_scheduler(address)
     if problem:
         raise ExperimentError(f"--scheduler {address}: {problem}")
+    _quiet_dask_logs()
     outcome: dict[str, Any] = {}
 
     def connect() -> None:
@@ -200,6 +202,20 @@ def connect_dask(address: str) -> Any:
     reason = outcome.get("error") or f"no answer within {3 * CONNECT_TIMEOUT:g} s"
     text = " ".join(str(reason).split())[:200]
     raise ExperimentError(f"--scheduler {address}: cannot connect: {text}")
+
+
+def _quiet_dask_logs() -> None:
+    """Silence Dask's client-side logs: a lost scheduler is reported as one line instead.
+
+    Left alone, Dask logs each reconnection attempt with a full traceback.
+    """
+    import logging
+
+    import distributed  # noqa: F401 - configures its loggers on import; override them after
+
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
+    for name in ["distributed", *names]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _probe_scheduler(address: str) -> str | None:
@@ -273,8 +289,12 @@ def iter_dask(fn: Callable, batches: Iterable, client: Any) -> Iterator[Outcome]
     try:
         while futures:
             lost_since = _check_connection(client, lost_since)
-            with contextlib.suppress(TimeoutError):
+            try:
                 dask_wait(list(futures), timeout=DASK_POLL, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                pass
+            except (Exception, CancelledError):  # futures cancelled: the scheduler is gone
+                raise RunFault(_lost_message(client)) from None
             for future in [f for f in futures if f.done()]:
                 if future.status == "cancelled":  # we cancel nothing: the scheduler lost it
                     raise RunFault(_lost_message(client))

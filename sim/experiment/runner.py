@@ -232,13 +232,13 @@ def run_plan(plan: Plan, out_dir: Path | str, **options: Any) -> SweepReport:
     problem = out_dir_problem(Path(out_dir))
     if problem:  # before anything runs: a path that cannot be written is bad input
         raise ExperimentError(f"{out_dir}: {problem}")
-    if not opts.scheduler and (opts.workers or executors.default_workers()) > 1:
-        executors.warm_up_processes()  # overlaps the workers' imports with the preflight
-    schema = preflight(plan, opts.run_fn)
     if not opts.fresh:
         check_dir(plan, Path(out_dir))  # before the lock file is created: bad input writes nothing
     client = executors.connect_dask(opts.scheduler) if opts.scheduler else None
+    if not opts.scheduler and (opts.workers or executors.default_workers()) > 1:
+        executors.warm_up_processes()  # overlaps the workers' imports with the preflight
     try:
+        schema = preflight(plan, opts.run_fn)
         with store.exclusive(Path(out_dir)), executors.sigterm_as_interrupt():
             return _run_locked(plan, Path(out_dir), schema, client, opts)
     finally:

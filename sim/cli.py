@@ -105,8 +105,13 @@ def run(
     try:
         paths = write_run(result, out_dir)
     except OSError as exc:
-        stderr.print(f"error: --out {out_dir}: cannot write ({exc.strerror or exc}); nothing "
-                     "there was changed", markup=False, highlight=False, soft_wrap=True)
+        stderr.print(
+            f"error: --out {out_dir}: cannot write ({exc.strerror or exc}); nothing "
+            "there was changed",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
     if not quiet:
         _print_summary(config.name, config.seed, result.summary, result.seconds)

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -158,11 +157,11 @@ def clear(out_dir: Path) -> None:
         outputs = {}
     for name, digest in outputs.items():
         path = out_dir / name
-        if path.resolve().is_relative_to(out_dir.resolve()) and path.is_file():
-            if file_hash(path) == digest:
-                path.unlink()
-                with suppress(OSError):  # e.g. figures/, once empty
-                    path.parent.rmdir()
+        inside = path.resolve().is_relative_to(out_dir.resolve())
+        if inside and path.is_file() and file_hash(path) == digest:
+            path.unlink()
+            with suppress(OSError):  # e.g. figures/, once empty
+                path.parent.rmdir()
     for name in CORE_FILES:
         if (out_dir / name).is_file():
             (out_dir / name).unlink()

@@ -41,6 +41,7 @@ import ipyvue
 import solara
 
 from sim.config import ConfigError, bundled_scenarios, load_scenario
+from sim.viz import guard
 from sim.viz.explorer import (
     DEFAULTS_LABEL,
     LEVERS,
@@ -49,7 +50,6 @@ from sim.viz.explorer import (
     lever_values,
     reach_value,
 )
-from sim.viz import guard
 from sim.viz.figures import NetworkFigure, TimeSeriesFigure
 
 

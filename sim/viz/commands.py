@@ -112,9 +112,7 @@ def port_problem(host: str, port: int) -> str | None:
     if not 1 <= port <= 65535:
         return f"--port {port}: must be from 1 to 65535"
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM
-        )[0]
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except (socket.gaierror, UnicodeError) as exc:
         return f"--host {host}: not an address of this machine ({exc})"
     with socket.socket(family, kind, proto) as probe:

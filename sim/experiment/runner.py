@@ -249,7 +249,7 @@ def run_plan(plan: Plan, out_dir: Path | str, **options: Any) -> SweepReport:
 def _run_locked(
     plan: Plan, out_dir: Path, schema: Schema, client: Any, opts: Options
 ) -> SweepReport:
-    previous = _previous_manifest(out_dir, opts.fresh)
+    previous = _previous_manifest(out_dir)
     parts = prepare_dir(plan, out_dir, opts.fresh)
     done = set(parts.finished()["run_id"].tolist())
     todo = [t for t in plan.tasks if t.run_id not in done]
@@ -281,13 +281,12 @@ def _run_locked(
     return report
 
 
-def _previous_manifest(out_dir: Path, fresh: bool) -> dict:
+def _previous_manifest(out_dir: Path) -> dict:
+    # check_dir has accepted an unreadable manifest only if the parts are this experiment's.
     try:
         return store.read_manifest(out_dir) or {}
     except ExperimentError:
-        if fresh:
-            return {}
-        raise
+        return {}
 
 
 def _outcomes(batches: Iterator[Batch], client: Any, workers: int) -> Iterator:

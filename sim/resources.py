@@ -1,7 +1,7 @@
 """Memory estimates: refuse, before allocating, what this machine cannot hold.
 
 The figures come from measuring the model with ``tracemalloc`` (peak bytes per actor for a
-few sizes, vision dimensions and degrees; see benchmarks/) and carry a safety margin: an
+few sizes, vision dimensions and degrees; benchmarks/bench_memory.py) and carry a margin: an
 estimate may refuse a run that would just have fitted, never let one through that cannot.
 """
 

@@ -154,9 +154,7 @@ def check(tmp_path: Path, content: bytes, command: list[str]) -> None:
     path = work / "input.toml"
     path.write_bytes(content)
     result = runner.invoke(app, [command[0], str(path), "--out", str(out), *command[1:]])
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        result.exception
-    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 2), result.output
     assert (out / USER_FILE).read_text() == "the user's own file"
     if result.exit_code == 2:

@@ -25,9 +25,9 @@ from exp_helpers import SMALL_SWEEP, write
 psutil = pytest.importorskip("psutil")
 
 REPO = Path(__file__).resolve().parents[2]
-# About 0.1 s per run, 36 runs: long enough to be stopped mid-sweep.
-SLOW = SMALL_SWEEP.replace('"steps" = 30', '"steps" = 150').replace(
-    "replications = 2", "replications = 6"
+# 24 runs of 100 steps, in batches of one: long enough to be stopped mid-sweep.
+SLOW = SMALL_SWEEP.replace('"steps" = 30', '"steps" = 100').replace(
+    "replications = 2", "replications = 4"
 )
 HANG_LIMIT = 120  # seconds; only to fail instead of hanging
 
@@ -88,7 +88,7 @@ def test_sigterm_stops_like_ctrl_c_and_the_sweep_resumes(tmp_path) -> None:
     proc = sweep(path, out, "--workers", "1")
     _, err = proc.communicate(timeout=HANG_LIMIT * 2)
     assert proc.returncode == 0, err
-    assert "36/36 runs done" in err
+    assert "24/24 runs done" in err
 
 
 @pytest.fixture
@@ -174,7 +174,7 @@ def test_a_lost_scheduler_is_one_line_and_the_sweep_resumes(tmp_path) -> None:
     assert done >= 1
     proc = sweep(path, out, "--workers", "1")
     _, err = proc.communicate(timeout=HANG_LIMIT * 2)
-    assert proc.returncode == 0 and f"({36 - done} now, {done} before)" in err, err
+    assert proc.returncode == 0 and f"({24 - done} now, {done} before)" in err, err
 
 
 def _listening(port: int) -> bool:

@@ -118,9 +118,7 @@ def test_fresh_deletes_only_what_the_tool_wrote(reference, tmp_path):
     written = json.loads((out / store.MANIFEST_FILE).read_text())["outputs"]
     assert "summary.md" in written and any(n.startswith("figures/") for n in written)
     exp = write(tmp_path, SMALL_SWEEP)
-    result = runner.invoke(
-        app, ["sweep", str(exp), "--out", str(out), "--fresh", "--workers", "1"]
-    )
+    result = runner.invoke(app, ["sweep", str(exp), "--out", str(out), "--fresh", "--workers", "1"])
     assert result.exit_code == 0, result.output
     for name, data in mine.items():
         assert (out / name).read_bytes() == data

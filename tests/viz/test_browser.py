@@ -275,7 +275,8 @@ window.WebSocket = function (url, protocols) {
     return send(data);
   };
   ws.addEventListener('message', (e) => {
-    if (typeof e.data === 'string' && e.data.includes('"comm_open"')) window.__pp.received.push(e.data);
+    const opens = typeof e.data === 'string' && e.data.includes('"comm_open"');
+    if (opens) window.__pp.received.push(e.data);
   });
   return ws;
 };

@@ -90,32 +90,31 @@ def run(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     out_dir = out or Path("out") / config.name
-    from sim.outputs import OUTPUT_FILES, out_dir_problem, write_run
-    from sim.resources import run_problem
-
-    problem = out_dir_problem(out_dir, OUTPUT_FILES)
+    problem = _run_problem(config, out_dir)
     if problem:
-        raise fail(f"--out {out_dir}: {problem}")
-    problem = run_problem(config)
-    if problem:
-        raise fail(f"{scenario}: {problem}")
-    from sim.run import run_scenario  # heavy imports only once the input is known to be good
+        raise fail(problem if problem.startswith("--out") else f"{scenario}: {problem}")
+    from sim.outputs import write_run  # heavy imports only once the input is known to be good
+    from sim.run import run_scenario
 
     result = run_scenario(config, progress=not quiet)
     try:
         paths = write_run(result, out_dir)
     except OSError as exc:
-        stderr.print(
-            f"error: --out {out_dir}: cannot write ({exc.strerror or exc}); nothing "
-            "there was changed",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        message = f"error: --out {out_dir}: cannot write ({exc.strerror or exc}); nothing changed"
+        stderr.print(message, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     if not quiet:
         _print_summary(config.name, config.seed, result.summary, result.seconds)
         stdout.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
+
+
+def _run_problem(config: Any, out_dir: Path) -> str | None:
+    """Why the run cannot start (an unusable --out, too little memory), checked up front."""
+    from sim.outputs import OUTPUT_FILES, out_dir_problem
+    from sim.resources import run_problem
+
+    problem = out_dir_problem(out_dir, OUTPUT_FILES)
+    return f"--out {out_dir}: {problem}" if problem else run_problem(config)
 
 
 def _print_summary(name: str, seed: int, summary: dict[str, Any], seconds: float) -> None:

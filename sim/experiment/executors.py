@@ -282,10 +282,10 @@ def iter_dask(fn: Callable, batches: Iterable, client: Any) -> Iterator[Outcome]
     """
     from distributed import wait as dask_wait
 
-    limit = dask_workers(client) * INFLIGHT_PER_WORKER
     source = iter(batches)
+    limit = dask_workers(client) * INFLIGHT_PER_WORKER
     futures = {client.submit(fn, b, pure=False): b for b in islice(source, limit)}
-    lost_since: float | None = None
+    lost_since = None
     try:
         while futures:
             lost_since = _check_connection(client, lost_since)

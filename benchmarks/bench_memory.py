@@ -2,8 +2,8 @@
 
 Run with ``.venv/bin/python benchmarks/bench_memory.py``. Measured with tracemalloc
 (numpy reports its buffers to it); the estimate in sim/resources.py must stay above these.
-Measured on 2026-12-02 (Python 3.12, numpy 2): 665 bytes per actor at K = 5 and degree 8,
-+17 bytes per extra vision dimension, +64 bytes per extra tie.
+Measured on 2026-12-02 (Python 3.12, numpy 2): 700 bytes per actor at K = 5 and degree 8,
++12 bytes per extra vision dimension, +64 bytes per extra tie.
 """
 
 from __future__ import annotations

@@ -136,3 +136,17 @@ def test_the_run_estimate_is_not_below_what_a_run_uses() -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak <= resources.run_bytes(scenario)
+
+
+def test_a_sweep_uses_no_more_workers_than_memory_holds(monkeypatch) -> None:
+    from sim.experiment.plan import make_plan
+    from sim.experiment.runner import SweepReport, _affordable_workers
+    from sim.experiment.spec import parse_experiment
+
+    experiment = {"name": "x", "base": "baseline", "fixed": {"population.size": 1_000_000}}
+    plan = make_plan(parse_experiment(experiment, "x.toml"), "x.toml")
+    monkeypatch.setattr(resources, "available_memory", lambda: 3_500_000_000)
+    report = SweepReport(Path("."), total=1)
+    assert _affordable_workers(plan, 8, report) == 2
+    assert "8 workers would need about" in report.warnings[0]
+    assert _affordable_workers(plan, 1, report) == 1

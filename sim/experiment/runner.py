@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim import store
+from sim import resources, store
 from sim.experiment import executors, worker
 from sim.experiment.errors import ExperimentError
 from sim.experiment.manifest import build_manifest, git_commit, now
@@ -264,7 +264,7 @@ def _run_locked(
             f"resuming results of commit {previous['git_commit'][:10]} with commit "
             f"{(git_commit() or '?')[:10]}; use --fresh if the model changed"
         )
-    local = opts.workers or executors.default_workers()
+    local = _affordable_workers(plan, opts.workers or executors.default_workers(), report)
     nworkers = executors.dask_workers(client) if client else local
     manifest = build_manifest(plan, schema, out_dir, nworkers, opts.scheduler)
     store.write_json_atomic(manifest, out_dir / store.MANIFEST_FILE)
@@ -279,6 +279,19 @@ def _run_locked(
         # Also after Ctrl-C: what finished is consolidated and usable right away.
         _finish(parts, schema, manifest, report)
     return report
+
+
+def _affordable_workers(plan: Plan, workers: int, report: SweepReport) -> int:
+    """As many local workers as memory holds, each running the plan's largest run."""
+    per_worker = max(resources.run_bytes(c) for c in plan.configs.values()) + resources.BASE_BYTES
+    fits = max(1, int(resources.available_memory() // per_worker))
+    if fits >= workers:
+        return workers
+    report.warnings.append(
+        f"{workers} workers would need about {resources.size_text(workers * per_worker)} of "
+        f"memory; using {fits}"
+    )
+    return fits
 
 
 def _previous_manifest(out_dir: Path) -> dict:

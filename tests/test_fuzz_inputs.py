@@ -164,7 +164,7 @@ def check(tmp_path: Path, content: bytes, command: list[str]) -> None:
 
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -31,8 +31,10 @@ INFLIGHT_PER_WORKER = 2
 PRELOAD = ["__main__", "sim.experiment.worker", "sim.run"]
 #: Seconds between a local worker's checks that the sweep that started it is still alive.
 PARENT_POLL = 0.5
-#: Seconds to connect to a Dask scheduler, and to wait for its first bytes.
+#: Seconds to connect to a Dask scheduler.
 CONNECT_TIMEOUT = 10.0
+#: Seconds to wait for a scheduler's handshake (it sends it at once on connection).
+HANDSHAKE_TIMEOUT = 5.0
 #: Seconds between checks of the Dask connection while waiting for results.
 DASK_POLL = 1.0
 #: Seconds a lost Dask connection may try to come back before the sweep gives up.
@@ -233,11 +235,11 @@ def _probe_scheduler(address: str) -> str | None:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT) as sock:
             if parts.scheme == "tls":
                 return None  # encrypted: the handshake is checked by Dask itself
-            sock.settimeout(CONNECT_TIMEOUT)
+            sock.settimeout(HANDSHAKE_TIMEOUT)
             head = _read_exactly(sock, 8)
     except TimeoutError:
         return (
-            f"no Dask handshake within {CONNECT_TIMEOUT:g} s: not a Dask scheduler "
+            f"no Dask handshake within {HANDSHAKE_TIMEOUT:g} s: not a Dask scheduler "
             "(the dashboard's port? the scheduler listens on 8786 by default)"
         )
     except OSError as exc:

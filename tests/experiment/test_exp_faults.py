@@ -25,8 +25,8 @@ from exp_helpers import SMALL_SWEEP, write
 psutil = pytest.importorskip("psutil")
 
 REPO = Path(__file__).resolve().parents[2]
-# 24 runs of 100 steps, in batches of one: long enough to be stopped mid-sweep.
-SLOW = SMALL_SWEEP.replace('"steps" = 30', '"steps" = 100').replace(
+# 24 runs of 60 steps, in batches of one: long enough to be stopped mid-sweep.
+SLOW = SMALL_SWEEP.replace('"steps" = 30', '"steps" = 60').replace(
     "replications = 2", "replications = 4"
 )
 HANG_LIMIT = 120  # seconds; only to fail instead of hanging

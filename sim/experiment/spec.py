@@ -102,7 +102,7 @@ class Output(_Strict):
     """The ``[output]`` table: which time-series columns to keep and how often."""
 
     timeseries: list[str] | Literal["all", "none"] = "all"
-    every: int = Field(1, ge=1)
+    every: int = Field(1, ge=1, le=1_000_000)  # steps between kept rows (steps <= 1e6)
 
     @field_validator("timeseries", mode="before")
     @classmethod

@@ -86,16 +86,22 @@ def run(
         overrides, labels = scenario_overrides(set_, steps, seed)
         config = load_scenario(scenario, overrides, override_label=labels)
         out_dir = out or Path("out") / config.name
-        if out_dir.exists() and not out_dir.is_dir():
-            raise ConfigError(f"--out {out_dir}: exists and is not a folder")
         check_out_dir(out_dir, _run_of(config.name), force, f"a run of {config.name}")
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    problem = _run_problem(config, out_dir)
+    if problem:
+        raise fail(problem if problem.startswith("--out") else f"{scenario}: {problem}")
     from sim.outputs import write_run  # heavy imports only once the input is known to be good
     from sim.run import run_scenario
 
     result = run_scenario(config, progress=not quiet)
-    paths = write_run(result, out_dir)
+    try:
+        paths = write_run(result, out_dir)
+    except OSError as exc:
+        message = f"error: --out {out_dir}: cannot write ({exc.strerror or exc}); nothing changed"
+        stderr.print(message, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     if not quiet:
         _print_summary(config.name, config.seed, result.summary, result.seconds)
         stdout.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
@@ -112,6 +118,15 @@ def _run_of(name: str):
             return False
 
     return ours
+
+
+def _run_problem(config: Any, out_dir: Path) -> str | None:
+    """Why the run cannot start (an unusable --out, too little memory), checked up front."""
+    from sim.outputs import OUTPUT_FILES, out_dir_problem
+    from sim.resources import run_problem
+
+    problem = out_dir_problem(out_dir, OUTPUT_FILES)
+    return f"--out {out_dir}: {problem}" if problem else run_problem(config)
 
 
 def _print_summary(name: str, seed: int, summary: dict[str, Any], seconds: float) -> None:

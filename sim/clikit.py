@@ -63,10 +63,10 @@ def seed_option(meaning: str) -> Any:
     return Annotated[int | None, typer.Option(help=meaning)]
 
 
-def fail(message: str) -> typer.Exit:
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print ``error: message`` as one line on stderr; return the exit (code 2) to raise."""
     typer.echo(f"error: {' '.join(message.split())}", err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
+    return typer.Exit(code)
 
 
 def parse_sets(pairs: list[str] | None) -> dict[str, Any]:

@@ -23,6 +23,8 @@ DEFAULT_SECTORS = {
     "academia": 0.2,
     "community": 0.2,
 }
+#: A name is also a folder name: letters, digits, ``_ . -``, at most 100 characters.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 SECTIONS_CHANGEABLE_MID_RUN = (
     "dialogue",
     "vision",
@@ -338,7 +340,7 @@ class Phase(_Section):
 class Scenario(_Section):
     """A complete, validated scenario. Build it with :func:`sim.loading.load_scenario`."""
 
-    name: str = Field("custom", description="Scenario name.")
+    name: str = Field("custom", pattern=NAME_PATTERN, description="Scenario name.")
     steps: int = Field(300, ge=1, le=1_000_000, description="Number of steps to run.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the run's random generator.")
     population: Population = Field(default_factory=Population)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
 import tomllib
 import warnings
 from collections.abc import Mapping
@@ -23,6 +24,12 @@ from pydantic import ValidationError
 from sim import config as schema
 
 REPO_SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
+#: Largest scenario or experiment file read (real ones are a few kB; /dev/zero is endless).
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of tables and arrays accepted (a scenario needs 4).
+MAX_DEPTH = 20
+#: Longest echo of a bad value in an error line.
+MAX_ECHO = 60
 
 
 class ConfigError(ValueError):
@@ -67,15 +74,58 @@ def resolve_scenario_path(spec: str | Path) -> Path:
     raise ConfigError(f"{spec}: no such scenario{hint}; bundled: {', '.join(names)}")
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; syntax errors become one-line ConfigErrors with the line number."""
+def read_text(path: Path) -> str:
+    """A scenario or experiment file's text (raises ConfigError: unreadable, too big, binary)."""
     try:
+        if path.exists() and not path.is_file():
+            raise ConfigError(f"{path}: not a regular file")
         with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES // 1000} kB; not a scenario")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; syntax errors and absurd nesting become one-line ConfigErrors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigError(f"{source}: nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of tables and arrays, without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:
+            children = item.values() if isinstance(item, dict) else item
+            if isinstance(item, dict | list):
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read and parse a TOML file; every problem is a one-line ConfigError."""
+    return parse_toml(read_text(path), str(path))
+
+
+def safe_name(stem: str) -> str:
+    """A file stem made into a valid scenario name (it also names the output folder)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", stem).lstrip("_.-")[:100]
+    return name or "custom"
 
 
 Labels = str | Mapping[str, str]
@@ -105,7 +155,7 @@ def load_scenario(
         path = resolve_scenario_path(spec)
         data, source = read_toml(path), str(path)
         _check_not_experiment(data, source)
-        data.setdefault("name", path.stem)
+        data.setdefault("name", safe_name(path.stem))
     return build_scenario(data, source, overrides or {}, override_label)
 
 
@@ -256,7 +306,10 @@ def format_validation_error(
     info = schema.PARAMETERS.get(key)
     allowed = f"; allowed: {info.allowed()}" if info else ""
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message} (got {error.get('input')!r}){allowed}"
+    if error["type"] == "string_pattern_mismatch" and key == "name":
+        message = "must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit"
+        allowed = ""
+    return f"{where}: {message} (got {_echo(error.get('input'))}){allowed}"
 
 
 def _where(key: str, source: str, overrides: dict[str, Any], labels: Labels) -> str:
@@ -287,7 +340,13 @@ def _phase_error(error: dict) -> str:
     if error["type"] == "missing":
         return f"{where}: required key {key!r} is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {key}: {message} (got {error.get('input')!r})"
+    return f"{where}: {key}: {message} (got {_echo(error.get('input'))})"
+
+
+def _echo(value: Any) -> str:
+    """A bad value for an error line: its repr, cut short (a value can be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 3] + "..."
 
 
 def _param_key(loc: tuple) -> str:

@@ -16,12 +16,13 @@ interrupted write, removed on resume.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import shutil
+import re
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +35,21 @@ RUNS_FILE = "runs.parquet"
 TIMESERIES_FILE = "timeseries.parquet"
 MANIFEST_FILE = "manifest.json"
 PARTS_DIR = "parts"
-#: Everything a sweep or an analysis writes; ``--fresh`` removes exactly these.
-OWNED = (
-    PARTS_DIR,
-    RUNS_FILE,
-    TIMESERIES_FILE,
-    MANIFEST_FILE,
-    "figures",
-    "summary.md",
-    "sensitivity.csv",
-    "report.md",
-)
+#: Files a sweep itself writes; ``--fresh`` removes them only from a directory with a manifest.
+CORE_FILES = (RUNS_FILE, TIMESERIES_FILE, MANIFEST_FILE)
+#: Key of the manifest listing what ``analyze`` and ``compare`` wrote, with content hashes.
+OUTPUTS_KEY = "outputs"
+#: Names this tool gives part files (and their temporaries); nothing else in parts/ is touched.
+PART_RE = re.compile(r"^\d{9}-\d{9}-\w+\.(runs|ts)\.parquet$")
+TMP_RE = re.compile(r"^\..+\.[0-9a-f]+\.tmp$")
+#: Rows per row group of the consolidated time series: fixed, so that the file's bytes do not
+#: depend on how runs were batched (worker count, executor).
+ROW_GROUP_ROWS = 65_536
+#: Key-value metadata of a runs part: the rows of its time-series part (the commit record).
+TS_ROWS_KEY = b"pushpull.ts_rows"
+FINGERPRINT_KEY = b"pushpull.fingerprint"
+#: Arrow errors that mean "this file is damaged" (truncated, not parquet, bad pages).
+UNREADABLE = (pa.ArrowException, OSError, ValueError)
 
 
 def _fsync_replace(tmp: Path, final: Path) -> None:
@@ -53,47 +58,113 @@ def _fsync_replace(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
-def write_parquet_atomic(table: pa.Table | pd.DataFrame, path: Path) -> None:
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+def write_parquet_atomic(
+    table: pa.Table | pd.DataFrame, path: Path, metadata: dict[bytes, bytes] | None = None
+) -> None:
     """Write a parquet file so that ``path`` is either absent or complete."""
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    pq.write_table(table, tmp)
-    _fsync_replace(tmp, path)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    tmp = _tmp_name(path)
+    try:
+        pq.write_table(table, tmp)
+        _fsync_replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_json_atomic(data: dict[str, Any], path: Path) -> None:
     """Write a JSON file atomically (pretty-printed, keys in insertion order)."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    _fsync_replace(tmp, path)
+    tmp = _tmp_name(path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        _fsync_replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    """The manifest of a results directory, or None when there is none."""
+    """The manifest of a results directory, or None when there is none.
+
+    Raises:
+        ExperimentError: the manifest exists but cannot be read (truncated, not JSON).
+    """
+    from sim.experiment.errors import ExperimentError
+
     path = Path(out_dir) / MANIFEST_FILE
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "truncated or not JSON"
+        raise ExperimentError(f"{path}: unreadable ({reason})") from None
+    if not isinstance(data, dict):
+        raise ExperimentError(f"{path}: unreadable (not a JSON object)")
+    return data
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's content (what ``--fresh`` checks before deleting an output)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def record_outputs(out_dir: Path, paths: Iterable[Path]) -> None:
+    """Note in the manifest which files an analysis wrote, so ``--fresh`` may remove them."""
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        return
+    outputs = dict(manifest.get(OUTPUTS_KEY) or {})
+    for path in paths:
+        path = Path(path)
+        if path.is_file():
+            outputs[path.resolve().relative_to(out_dir.resolve()).as_posix()] = file_hash(path)
+    manifest[OUTPUTS_KEY] = outputs
+    write_json_atomic(manifest, out_dir / MANIFEST_FILE)
 
 
 def clear(out_dir: Path) -> None:
-    """Remove everything a previous sweep or analysis wrote (and nothing else).
+    """Remove what an earlier sweep or analysis of this directory wrote, and nothing else.
 
-    The lock file in ``parts/`` stays: the sweep calling this holds it.
+    Part files are recognised by the names this tool gives them; analysis outputs only if
+    the manifest lists them and their content is unchanged (a file the user edited or made
+    under the same name stays); the consolidated files only where there is a manifest. The
+    lock file in ``parts/`` stays: the sweep calling this holds it.
     """
-    for name in OWNED:
-        path = Path(out_dir) / name
-        if name == PARTS_DIR and path.is_dir():
-            for child in path.iterdir():
-                if child.name != LOCK_FILE:
-                    child.unlink()
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
+    out_dir = Path(out_dir)
+    parts = out_dir / PARTS_DIR
+    if parts.is_dir():
+        for child in parts.iterdir():
+            if child.is_file() and (PART_RE.match(child.name) or TMP_RE.match(child.name)):
+                child.unlink()
+        with suppress(OSError):  # only when empty
+            parts.rmdir()
+    if not (out_dir / MANIFEST_FILE).exists():
+        return
+    try:
+        outputs = (read_manifest(out_dir) or {}).get(OUTPUTS_KEY) or {}
+    except ValueError:  # an unreadable manifest lists nothing
+        outputs = {}
+    for name, digest in outputs.items():
+        path = out_dir / name
+        inside = path.resolve().is_relative_to(out_dir.resolve())
+        if inside and path.is_file() and file_hash(path) == digest:
             path.unlink()
+            with suppress(OSError):  # e.g. figures/, once empty
+                path.parent.rmdir()
+    for name in CORE_FILES:
+        if (out_dir / name).is_file():
+            (out_dir / name).unlink()
 
 
 #: In parts/, which holds only files of the sweep (and is left out of version control).
@@ -127,27 +198,61 @@ def exclusive(out_dir: Path) -> Iterator[None]:
 
 
 class PartStore:
-    """Append-only store of finished batches in ``out_dir/parts``."""
+    """Append-only store of finished batches in ``out_dir/parts``.
 
-    def __init__(self, out_dir: Path) -> None:
+    A run counts as finished only when its runs part is readable and the time-series part
+    it records (by row count) is there and readable too; anything else is rerun.
+    """
+
+    def __init__(self, out_dir: Path, fingerprint: str | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.parts = self.out_dir / PARTS_DIR
+        self.fingerprint = fingerprint
+        self.dropped = 0  # damaged or incomplete batches removed by open() / consolidate()
 
     def open(self) -> None:
-        """Create the directory and sweep away debris of an interrupted session."""
+        """Create the directory; remove debris and damaged parts of an interrupted session."""
         self.parts.mkdir(parents=True, exist_ok=True)
-        for tmp in self.parts.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
-        committed = {
-            p.name.removesuffix(".runs.parquet") for p in self.parts.glob("*.runs.parquet")
-        }
+        for path in self.parts.iterdir():
+            if TMP_RE.match(path.name):
+                path.unlink(missing_ok=True)
+        committed = {p.name.removesuffix(".runs.parquet") for p in self.run_parts()}
         for ts in self.parts.glob("*.ts.parquet"):
-            if ts.name.removesuffix(".ts.parquet") not in committed:
+            if PART_RE.match(ts.name) and ts.name.removesuffix(".ts.parquet") not in committed:
                 ts.unlink()
+        for part in self.run_parts():
+            if not self._intact(part):
+                self._drop(part)
 
     def run_parts(self) -> list[Path]:
         """Committed runs parts, ordered by their first run id."""
-        return sorted(self.parts.glob("*.runs.parquet"))
+        return sorted(p for p in self.parts.glob("*.runs.parquet") if PART_RE.match(p.name))
+
+    def fingerprints(self) -> set[str]:
+        """The experiment fingerprints recorded in the runs parts (to resume without manifest)."""
+        found = set()
+        for part in self.run_parts():
+            with suppress(*UNREADABLE):
+                meta = pq.read_schema(part).metadata or {}
+                found.add(meta.get(FINGERPRINT_KEY, b"").decode())
+        return found
+
+    def _intact(self, part: Path) -> bool:
+        try:
+            table = pq.read_table(part, columns=["run_id", "status"])
+            expected = int((table.schema.metadata or {}).get(TS_ROWS_KEY, b"0"))
+            if expected:
+                ts_rows = pq.read_metadata(_ts_of(part)).num_rows
+                return ts_rows == expected and table.num_rows > 0
+        except UNREADABLE:
+            return False
+        return table.num_rows > 0
+
+    def _drop(self, part: Path) -> None:
+        """Remove a damaged batch (both files): its runs count as not done and are rerun."""
+        _ts_of(part).unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
+        self.dropped += 1
 
     def finished(self) -> pd.DataFrame:
         """``run_id`` and ``status`` of every committed run (first occurrence wins)."""
@@ -161,53 +266,110 @@ class PartStore:
         return pd.concat(frames, ignore_index=True).drop_duplicates("run_id")
 
     def write_batch(self, runs: pd.DataFrame, timeseries: pd.DataFrame | None) -> None:
-        """Persist one finished batch: time series first, then the runs file that commits it."""
+        """Persist one finished batch: time series first, then the runs file that commits it.
+
+        The runs file records how many time-series rows belong to it, so a resume can tell
+        a complete batch from one whose time series went missing.
+        """
         ids = runs["run_id"]
         stem = f"{int(ids.min()):09d}-{int(ids.max()):09d}-{uuid.uuid4().hex[:8]}"
-        if timeseries is not None and len(timeseries):
+        ts_rows = 0 if timeseries is None else len(timeseries)
+        if ts_rows:
             write_parquet_atomic(timeseries, self.parts / f"{stem}.ts.parquet")
-        write_parquet_atomic(runs, self.parts / f"{stem}.runs.parquet")
+        metadata = {TS_ROWS_KEY: str(ts_rows).encode()}
+        if self.fingerprint:
+            metadata[FINGERPRINT_KEY] = self.fingerprint.encode()
+        write_parquet_atomic(runs, self.parts / f"{stem}.runs.parquet", metadata)
 
     def consolidate(self, ts_schema: pa.Schema | None) -> tuple[int, int]:
         """Write ``runs.parquet`` and ``timeseries.parquet`` sorted by run_id.
 
-        Runs rows are few and are sorted in memory. Time series are streamed part by part
-        (batches cover contiguous run ids, so ordering parts by first id orders the rows),
-        keeping memory flat in the number of runs.
+        Time series are streamed part by part (batches cover contiguous run ids, so
+        ordering parts by first id orders the rows), keeping memory flat in the number of
+        runs. A part found damaged on the way is dropped (its runs will be rerun) and the
+        consolidation starts again, so the two files always describe the same runs.
 
         Returns:
             Number of runs rows and of time-series rows written.
         """
-        parts = self.run_parts()
-        frames = [pq.read_table(p).to_pandas() for p in parts]
+        while True:
+            parts = self.run_parts()
+            try:
+                n_ts = self._consolidate_timeseries(parts, ts_schema) if ts_schema else 0
+                frames = [pq.read_table(p).to_pandas() for p in parts]
+            except _DamagedPart as exc:
+                self._drop(exc.part)
+                continue
+            except UNREADABLE:
+                self.open()  # finds and drops the damaged runs part
+                continue
+            break
         runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": []})
         runs = runs.drop_duplicates("run_id").sort_values("run_id", kind="stable")
         write_parquet_atomic(runs.reset_index(drop=True), self.out_dir / RUNS_FILE)
-        n_ts = 0
-        if ts_schema is not None:
-            n_ts = self._consolidate_timeseries(parts, ts_schema)
         return len(runs), n_ts
 
     def _consolidate_timeseries(self, parts: Iterable[Path], schema: pa.Schema) -> int:
         final = self.out_dir / TIMESERIES_FILE
-        tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
-        seen: set[int] = set()
-        ordered = sorted(parts, key=lambda p: _first_id(p))
-        rows = 0
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for part in ordered:
-                ts_path = part.with_name(part.name.replace(".runs.parquet", ".ts.parquet"))
-                ids = set(pq.read_table(part, columns=["run_id"]).column(0).to_pylist()) - seen
-                seen |= ids
-                if not ts_path.exists() or not ids:
-                    continue
-                table = pq.read_table(ts_path)
-                mask = pc.is_in(table["run_id"], pa.array(sorted(ids), pa.int64()))
-                table = table.filter(mask).sort_by([("run_id", "ascending"), ("step", "ascending")])
-                writer.write_table(table.select(schema.names).cast(schema))
-                rows += table.num_rows
-        _fsync_replace(tmp, final)
+        tmp = _tmp_name(final)
+        try:
+            with pq.ParquetWriter(tmp, schema) as writer:
+                rows = _stream_parts(sorted(parts, key=_first_id), schema, writer)
+            _fsync_replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
         return rows
+
+
+class _DamagedPart(Exception):
+    def __init__(self, part: Path) -> None:
+        super().__init__(str(part))
+        self.part = part
+
+
+def _stream_parts(parts: list[Path], schema: pa.Schema, writer: pq.ParquetWriter) -> int:
+    """Copy the time series of ``parts`` into ``writer`` in row groups of fixed size."""
+    seen: set[int] = set()
+    pending: list[pa.Table] = []
+    buffered = rows = 0
+    for part in parts:
+        try:
+            ids = set(pq.read_table(part, columns=["run_id"]).column(0).to_pylist()) - seen
+            ts_path = _ts_of(part)
+            table = pq.read_table(ts_path) if ids and ts_path.exists() else None
+        except UNREADABLE:
+            raise _DamagedPart(part) from None
+        seen |= ids
+        if table is None:
+            continue
+        mask = pc.is_in(table["run_id"], pa.array(sorted(ids), pa.int64()))
+        table = table.filter(mask).sort_by([("run_id", "ascending"), ("step", "ascending")])
+        pending.append(table.select(schema.names).cast(schema))
+        buffered += table.num_rows
+        rows += table.num_rows
+        if buffered >= ROW_GROUP_ROWS:
+            buffered = _flush(pending, writer, final=False)
+    _flush(pending, writer, final=True)
+    return rows
+
+
+def _flush(pending: list[pa.Table], writer: pq.ParquetWriter, final: bool) -> int:
+    """Write whole row groups of ``ROW_GROUP_ROWS`` (all that is left if ``final``)."""
+    if not pending:
+        return 0
+    table = pa.concat_tables(pending).combine_chunks()
+    pending.clear()
+    whole = table.num_rows if final else table.num_rows - table.num_rows % ROW_GROUP_ROWS
+    if whole:
+        writer.write_table(table.slice(0, whole), row_group_size=ROW_GROUP_ROWS)
+    rest = table.slice(whole)
+    if rest.num_rows:
+        pending.append(rest)
+    return rest.num_rows
+
+
+def _ts_of(part: Path) -> Path:
+    return part.with_name(part.name.replace(".runs.parquet", ".ts.parquet"))
 
 
 def _first_id(path: Path) -> int:

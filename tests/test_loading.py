@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import PARAMETERS, SECTION_MODELS, Scenario
+from sim.config import NAME_PATTERN, PARAMETERS, SECTION_MODELS, Scenario
 from sim.loading import ConfigError, build_scenario, load_scenario, to_toml
 
 # -- examples --------------------------------------------------------------------------------
@@ -179,8 +179,8 @@ def _value_strategy(name: str) -> st.SearchStrategy[Any]:
         return st.sampled_from(info.choices)
     if name == "push.convener":
         return st.sampled_from(["", *Scenario().population.sectors])
-    if name == "name":
-        return st.text(min_size=1, max_size=20)
+    if name == "name":  # a name is also a folder name
+        return st.from_regex(NAME_PATTERN, fullmatch=True)
     high = BUDGET_CAP if info.high is None else info.high
     if info.kind == "int":
         ints = st.integers(int(info.low), int(high))

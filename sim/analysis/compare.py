@@ -114,6 +114,7 @@ def compare_scenarios(
         plain_report(summary, list(plan.configs), replications, written), encoding="utf-8"
     )
     written.append(path)
+    store.record_outputs(out_dir, written)
     failed = int((runs["status"] != "ok").sum()) + report.lost
     return CompareResult(rich_table(summary), written, failed)
 

@@ -32,7 +32,12 @@ def load_results(results_dir: Path) -> tuple[dict, pd.DataFrame]:
     runs_path = results_dir / store.RUNS_FILE
     if not runs_path.exists():
         raise ExperimentError(f"{runs_path}: missing; run or resume the sweep first")
-    return manifest, pd.read_parquet(runs_path)
+    try:
+        return manifest, pd.read_parquet(runs_path)
+    except store.UNREADABLE:
+        raise ExperimentError(
+            f"{runs_path}: unreadable; rerun the sweep's command to rebuild it from its parts"
+        ) from None
 
 
 def fmt(mean: float, low: float, high: float, n: int | None = None) -> str:
@@ -104,6 +109,7 @@ def analyze_results(results_dir: Path, warn=None) -> list[Path]:
     path.write_text(
         _summary_md(manifest, runs, summary, indices, notes, written, results_dir), encoding="utf-8"
     )
+    store.record_outputs(results_dir, [*written, path])
     return [*written, path]
 
 

@@ -24,12 +24,23 @@ from sim.clikit import (
     scenario_overrides,
     seed_option,
 )
-from sim.experiment.errors import ExperimentError
+from sim.experiment.errors import ExperimentError, RunFault
 from sim.experiment.progress import ProgressBar, failed_in_dir, headline, print_report, say
 
 #: Where results go by default (git ignores it); committed results are written on purpose.
 RESULTS_ROOT = Path("out")
 EXIT_RUNS_FAILED = 1
+
+
+
+def check_out(out: Path | None) -> None:
+    """Refuse an ``--out`` that is a file, lies below one, or cannot be written, up front."""
+    from sim.outputs import out_dir_problem
+
+    problem = out_dir_problem(out) if out is not None else None
+    if problem:
+        raise ExperimentError(f"--out {out}: {problem}")
+
 
 SchedulerOpt = Annotated[
     str | None,
@@ -88,8 +99,11 @@ def sweep(
             return
         out_dir = out or RESULTS_ROOT / plan.experiment.name
         name = plan.experiment.name
+        check_out(out_dir)
         check_out_dir(out_dir, _results_of(name), force, f"experiment {name!r}")
         report = _run_sweep(plan, out_dir, workers, scheduler, not resume, batch_size, quiet)
+    except RunFault as exc:
+        raise fail(str(exc), EXIT_RUNS_FAILED) from None
     except (ExperimentError, ConfigError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -198,6 +212,7 @@ def compare(
 
     try:
         overrides, labels = scenario_overrides(set_, steps)
+        check_out(out)
         with ProgressBar("compare", quiet=quiet) as (on_start, on_batch):
             result = compare_scenarios(
                 scenarios,

@@ -8,6 +8,7 @@ interval ``[0, n)`` whose floor picks the level, so level lists work in every de
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,24 @@ def design_warnings(sweep: Sweep | None) -> list[str]:
 def empty_design() -> Design:
     """The design of an experiment without a sweep: a single point with no parameters."""
     return Design(kind="none", names=[], points=[{}])
+
+
+def planned_points(sweep: Sweep | None) -> int:
+    """How many points :func:`build_design` will make (an upper bound for grids), cheaply.
+
+    Used to refuse a design too large for memory before sampling it.
+    """
+    if sweep is None:
+        return 1
+    d = len(sweep.parameters)
+    if sweep.design == "grid":
+        return math.prod(
+            len(spec) if isinstance(spec, list) else (spec.levels or DEFAULT_GRID_LEVELS)
+            for spec in sweep.parameters.values()
+        )
+    n = sweep.samples or 1
+    per_sample = {"sobol": 2 * d + 2 if sweep.second_order else d + 2, "morris": d + 1}
+    return n * per_sample.get(sweep.design, 1)
 
 
 def build_design(sweep: Sweep, seed: int, kinds: dict[str, str] | None = None) -> Design:

@@ -23,7 +23,10 @@ def build_manifest(
     ``started_at`` is kept from an earlier session of the same results, so it is when the
     sweep first started.
     """
-    previous = store.read_manifest(out_dir) or {}
+    try:
+        previous = store.read_manifest(out_dir) or {}
+    except ValueError:  # unreadable: the runner found the parts to be this experiment's
+        previous = {}
     return {
         "name": plan.experiment.name,
         "fingerprint": plan.fingerprint,
@@ -44,6 +47,8 @@ def build_manifest(
         "metrics": schema.metrics,
         "timeseries_columns": schema.columns,
         "counts": previous.get("counts", {}),
+        # What analyze and compare wrote, with content hashes: --fresh removes only these.
+        store.OUTPUTS_KEY: previous.get(store.OUTPUTS_KEY, {}),
     }
 
 

@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim import resources
 from sim.config import PARAMETERS, ConfigError, Scenario, load_scenario
-from sim.experiment.design import Design, build_design, empty_design
+from sim.experiment.design import Design, build_design, empty_design, planned_points
 from sim.experiment.errors import ExperimentError, suggest
 from sim.experiment.seeds import design_seed, run_seed
 from sim.experiment.spec import Experiment, Range
@@ -58,9 +59,14 @@ def make_plan(experiment: Experiment, source: str, text: str = "") -> Plan:
     Raises:
         ExperimentError: one line naming the file, the key and the problem.
     """
+    _check_plan_size(experiment, source)
     fixed = _flatten(experiment.fixed)
     _check_names(fixed, f"{source}: fixed")
     configs = _variant_configs(experiment, fixed, source)
+    for name, cfg in configs.items():
+        problem = resources.run_problem(cfg)
+        if problem:
+            raise ExperimentError(f"{source}: variants.{name}: {problem}")
     design = _design(experiment, configs, source)
     tasks = []
     for variant in configs:
@@ -128,6 +134,23 @@ def _check_cli_overrides(
             raise ConfigError(message) from None
 
 
+def _check_plan_size(experiment: Experiment, source: str) -> None:
+    """Refuse a plan whose runs and design points cannot even be listed in memory."""
+    points = planned_points(experiment.sweep)
+    variants = max(len(experiment.variants), 1)
+    runs = variants * points * experiment.replications
+    dims = len(experiment.sweep.parameters) if experiment.sweep else 0
+    need = resources.plan_bytes(runs, points, dims)
+    room = resources.available_memory() - resources.BASE_BYTES
+    if need > room:
+        raise ExperimentError(
+            f"{source}: {runs:,} runs ({variants} variant(s) x {points:,} design point(s) x "
+            f"{experiment.replications:,} replication(s)) need about "
+            f"{resources.size_text(need)} of memory to plan; "
+            f"{resources.size_text(max(room, 0))} is available"
+        )
+
+
 def _variant_configs(experiment: Experiment, fixed: dict[str, Any], source: str) -> dict:
     variants = experiment.variants or {DEFAULT_VARIANT: {}}
     configs: dict[str, Scenario] = {}
@@ -136,6 +159,8 @@ def _variant_configs(experiment: Experiment, fixed: dict[str, Any], source: str)
         own_base = VARIANT_BASE_KEY in overrides
         base = overrides.pop(VARIANT_BASE_KEY, experiment.base)
         where = f"{source}: variants.{name}"
+        if not isinstance(base, str):
+            raise ExperimentError(f"{where}.base: must be a scenario name or file (a string)")
         _check_names(overrides, where)
         # Load in three stages so an error names its real cause: the base scenario, the
         # [fixed] overrides, or the variant's own overrides.

@@ -13,12 +13,13 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim import store
+from sim import resources, store
 from sim.experiment import executors, tidy, worker
 from sim.experiment.errors import ExperimentError
 from sim.experiment.manifest import build_manifest, git_commit, now
 from sim.experiment.plan import Plan
 from sim.experiment.worker import Batch, RunFn, Task, run_batch
+from sim.outputs import out_dir_problem
 
 #: Upper bound on runs per batch: a batch is also the unit of persistence.
 MAX_BATCH = 16
@@ -115,14 +116,26 @@ def _select_columns(plan: Plan, available: list[str]) -> list[str]:
 
 
 def check_dir(plan: Plan, out_dir: Path) -> None:
-    """Refuse a results directory that holds another experiment's (or unknown) results."""
-    manifest = store.read_manifest(out_dir)
+    """Refuse a results directory that holds another experiment's (or unknown) results.
+
+    An unreadable manifest (e.g. truncated by a full disk) is no obstacle when every run part
+    says it belongs to this experiment: the manifest is written anew.
+    """
+    problem = out_dir_problem(out_dir)
+    if problem:
+        raise ExperimentError(f"{out_dir}: {problem}")
+    try:
+        manifest = store.read_manifest(out_dir)
+    except ExperimentError as exc:
+        if store.PartStore(out_dir).fingerprints() == {plan.fingerprint}:
+            return
+        raise ExperimentError(f"{exc}; use --fresh to start over") from None
     if manifest is not None and manifest.get("fingerprint") != plan.fingerprint:
         raise ExperimentError(
             f"{out_dir}: holds results of a different version of experiment "
             f"{manifest.get('name')!r}; use --fresh to discard them or --out for another directory"
         )
-    if manifest is None and any((out_dir / store.PARTS_DIR).glob("*.parquet")):
+    if manifest is None and store.PartStore(out_dir).run_parts():
         raise ExperimentError(
             f"{out_dir}: has run parts but no manifest; use --fresh to start over"
         )
@@ -134,7 +147,7 @@ def prepare_dir(plan: Plan, out_dir: Path, fresh: bool) -> store.PartStore:
         store.clear(out_dir)
     else:
         check_dir(plan, out_dir)
-    parts = store.PartStore(out_dir)
+    parts = store.PartStore(out_dir, plan.fingerprint)
     parts.open()
     return parts
 
@@ -218,35 +231,42 @@ def run_plan(plan: Plan, out_dir: Path | str, **options: Any) -> SweepReport:
             use by another sweep.
     """
     opts = Options(**options)
-    if not opts.scheduler and (opts.workers or executors.default_workers()) > 1:
-        executors.warm_up_processes()  # overlaps the workers' imports with the preflight
-    schema = preflight(plan, opts.run_fn)
+    problem = out_dir_problem(Path(out_dir))
+    if problem:  # before anything runs: a path that cannot be written is bad input
+        raise ExperimentError(f"{out_dir}: {problem}")
     if not opts.fresh:
         check_dir(plan, Path(out_dir))  # before the lock file is created: bad input writes nothing
     client = executors.connect_dask(opts.scheduler) if opts.scheduler else None
+    if not opts.scheduler and (opts.workers or executors.default_workers()) > 1:
+        executors.warm_up_processes()  # overlaps the workers' imports with the preflight
     try:
-        with store.exclusive(Path(out_dir)):
+        schema = preflight(plan, opts.run_fn)
+        with store.exclusive(Path(out_dir)), executors.sigterm_as_interrupt():
             return _run_locked(plan, Path(out_dir), schema, client, opts)
     finally:
         if client is not None:
-            client.close()
+            executors.close_dask(client)
 
 
 def _run_locked(
     plan: Plan, out_dir: Path, schema: Schema, client: Any, opts: Options
 ) -> SweepReport:
-    previous = store.read_manifest(out_dir) or {}
+    previous = _previous_manifest(out_dir)
     parts = prepare_dir(plan, out_dir, opts.fresh)
     done = set(parts.finished()["run_id"].tolist())
     todo = [t for t in plan.tasks if t.run_id not in done]
     report = SweepReport(out_dir, total=len(plan.tasks), skipped=len(plan.tasks) - len(todo))
+    if parts.dropped:
+        report.warnings.append(
+            f"{parts.dropped} saved batch(es) were damaged or incomplete; their runs run again"
+        )
     if done and todo and previous.get("git_commit") not in (None, git_commit()):
         # Same experiment, different code: the model may have changed between sessions.
         report.warnings.append(
             f"resuming results of commit {previous['git_commit'][:10]} with commit "
             f"{(git_commit() or '?')[:10]}; use --fresh if the model changed"
         )
-    local = opts.workers or executors.default_workers()
+    local = _affordable_workers(plan, opts.workers or executors.default_workers(), report)
     nworkers = executors.dask_workers(client) if client else local
     manifest = build_manifest(plan, schema, out_dir, nworkers, opts.scheduler)
     store.write_json_atomic(manifest, out_dir / store.MANIFEST_FILE)
@@ -261,6 +281,27 @@ def _run_locked(
         # Also after Ctrl-C: what finished is consolidated and usable right away.
         _finish(parts, schema, manifest, report)
     return report
+
+
+def _affordable_workers(plan: Plan, workers: int, report: SweepReport) -> int:
+    """As many local workers as memory holds, each running the plan's largest run."""
+    per_worker = max(resources.run_bytes(c) for c in plan.configs.values()) + resources.BASE_BYTES
+    fits = max(1, int(resources.available_memory() // per_worker))
+    if fits >= workers:
+        return workers
+    report.warnings.append(
+        f"{workers} workers would need about {resources.size_text(workers * per_worker)} of "
+        f"memory; using {fits}"
+    )
+    return fits
+
+
+def _previous_manifest(out_dir: Path) -> dict:
+    # check_dir has accepted an unreadable manifest only if the parts are this experiment's.
+    try:
+        return store.read_manifest(out_dir) or {}
+    except ExperimentError:
+        return {}
 
 
 def _outcomes(batches: Iterator[Batch], client: Any, workers: int) -> Iterator:

@@ -7,7 +7,7 @@ against the model happens in :mod:`sim.experiment.plan`, which needs the core co
 from __future__ import annotations
 
 import json
-import tomllib
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,16 +20,19 @@ from pydantic import (
     model_validator,
 )
 
+from sim.config import NAME_PATTERN
 from sim.experiment.errors import ExperimentError, suggest
+from sim.loading import ConfigError, parse_toml, read_text, safe_name
 
+NAME_RULE = "must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit"
 DESIGNS = ("grid", "lhs", "random", "sobol", "morris")
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 #: Levels given to a ``{low, high}`` range in a grid design when it names none.
 DEFAULT_GRID_LEVELS = 5
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: "5" is not 5, as in scenarios; inf and NaN are no bound or seed.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Range(_Strict):
@@ -99,7 +102,7 @@ class Output(_Strict):
     """The ``[output]`` table: which time-series columns to keep and how often."""
 
     timeseries: list[str] | Literal["all", "none"] = "all"
-    every: int = Field(1, ge=1)
+    every: int = Field(1, ge=1, le=1_000_000)  # steps between kept rows (steps <= 1e6)
 
     @field_validator("timeseries", mode="before")
     @classmethod
@@ -122,6 +125,14 @@ class Experiment(_Strict):
     variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sweep: Sweep | None = None
     output: Output = Field(default_factory=Output)
+
+    @field_validator("variants")
+    @classmethod
+    def _variant_names(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name in value:
+            if not re.fullmatch(NAME_PATTERN, name):
+                raise ValueError(f"{name[:40]!r}: a variant name {NAME_RULE}")
+        return value
 
     def canonical_json(self) -> str:
         """A stable serialisation, used to detect a changed experiment on resume."""
@@ -154,15 +165,12 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{path}: invalid TOML: {exc}") from None
+        text = read_text(path)
+        data = parse_toml(text, str(path))
+    except ConfigError as exc:
+        raise ExperimentError(str(exc)) from None
     _check_not_scenario(data, str(path))
-    data.setdefault("name", path.stem)
+    data.setdefault("name", safe_name(path.stem))
     return parse_experiment(data, str(path)), text
 
 
@@ -211,6 +219,8 @@ def _describe(exc: ValidationError) -> str:
     if kind in ("dict_type", "model_type"):
         return f"{'.'.join(loc)}: must be a table"
     message = err["msg"].removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        message = f"must be {NAME_RULE.removeprefix('must be ')}"
     return f"{'.'.join(loc)}: {message}" if loc else message
 
 

@@ -41,6 +41,7 @@ import ipyvue
 import solara
 
 from sim.config import ConfigError, bundled_scenarios, load_scenario
+from sim.viz import guard
 from sim.viz.explorer import (
     DEFAULTS_LABEL,
     LEVERS,
@@ -75,6 +76,7 @@ def _patch_grid_for_ipyvue3() -> None:
 
 
 _patch_grid_for_ipyvue3()
+guard.install()  # every control checks the browser's values on the server (sim.viz.guard)
 
 from mesa.visualization import SolaraViz  # noqa: E402 - after the patch, for clarity
 from mesa.visualization.utils import force_update, update_counter  # noqa: E402
@@ -91,7 +93,7 @@ def _start_values() -> tuple[str, dict[str, Any]]:
         preset = DEFAULTS_LABEL
     values = lever_values(load_scenario(None if preset == DEFAULTS_LABEL else preset))
     size = os.environ.get("PUSHPULL_VIZ_SIZE")
-    if size:
+    if size is not None:
         values["population_size"] = int(size)
     return preset, values
 
@@ -172,8 +174,8 @@ class SessionModel(ExplorerModel):
         try:
             super().__init__(preset, seed, **{k: _plain(v) for k, v in levers.items()})
         except ConfigError as exc:
-            super().__init__(preset, seed)
             self.error = str(exc)
+            super().__init__(preset if preset in PRESETS else None, seed)
         self.synced = lever_values(self.params)
 
     def step(self) -> None:
@@ -254,7 +256,7 @@ def StatusPanel(model: SessionModel) -> None:
             force_update()
 
     def apply_preset() -> None:
-        if model_ref is not None and preset != model.preset:
+        if model_ref is not None and preset != model.preset and preset in PRESETS:
             load_preset(model_ref, preset)
 
     solara.use_effect(apply_levers, None)

@@ -2,9 +2,10 @@
 
 The explorer (:mod:`sim.viz.app`) is a Mesa ``SolaraViz`` app served by Solara.
 
-The server runs as a child process (``python -m solara run sim/viz/app.py``) so the
-environment it needs (the asset cache, the starting preset) is set before Solara reads
-its settings, whatever the parent process has imported already.
+The server runs as a child process (:mod:`sim.viz.server`, which runs ``solara run
+sim/viz/app.py``) so the environment it needs (the asset cache, the starting preset) is
+set before Solara reads its settings, whatever the parent process has imported already.
+The child stops when this process ends, however it ends.
 """
 
 from __future__ import annotations
@@ -12,33 +13,21 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import typer
 
-from sim.viz.assets import prepare_offline_assets
+from sim.viz.assets import CACHE_ENV, prepare_offline_assets
 
 APP_PATH = Path(__file__).with_name("app.py")
 
 
 def server_command(port: int, host: str = "127.0.0.1") -> list[str]:
-    """The argv that starts the explorer's Solara server."""
-    return [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        str(APP_PATH),
-        "--host",
-        host,
-        "--port",
-        str(port),
-        # production: no dev-mode checks page and no auto-reload watcher
-        "--production",
-        "--no-open",
-    ]
+    """The argv that starts the explorer's Solara server (see :mod:`sim.viz.server`)."""
+    return [sys.executable, "-m", "sim.viz.server", str(port), host]
 
 
 def server_env(
@@ -56,10 +45,13 @@ def server_env(
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     if preset:
         env["PUSHPULL_VIZ_PRESET"] = preset
-    if size:
+    if size is not None:
         env["PUSHPULL_VIZ_SIZE"] = str(size)
-    if offline is not False:
-        prepare_offline_assets(env, force=offline)
+    cache = prepare_offline_assets(env, force=offline) if offline is not False else None
+    if cache is None and not env.get(CACHE_ENV):
+        # Online, the browser loads the assets from the CDN itself: no proxy, so no request
+        # to this server can touch a cache (see sim.viz.server.read_only_cdn).
+        env["SOLARA_ASSETS_PROXY"] = "False"
     # The child must import this package even when it is run from a source checkout.
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -100,15 +92,39 @@ def check_start(preset: str | None, size: int | None) -> str | None:
     from sim.config import ConfigError, bundled_scenarios, load_scenario
     from sim.viz.explorer import MAX_ACTORS
 
-    if size and size > MAX_ACTORS:
+    if size is not None and size > MAX_ACTORS:
         return f"--size {size}: the explorer draws at most {MAX_ACTORS} actors"
     if preset and preset not in bundled_scenarios():
         return f"--preset {preset}: no such preset; bundled: {', '.join(bundled_scenarios())}"
     try:
-        overrides = {"population.size": size} if size else None
+        overrides = {"population.size": size} if size is not None else None
         load_scenario(preset, overrides, override_label={"population.size": "--size"})
     except ConfigError as exc:
         return str(exc)
+    return None
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the explorer cannot listen on ``host:port`` (one line), or None.
+
+    Checked before the banner and the server start, so a busy port is one error line
+    instead of a banner followed by the server's own traceback.
+    """
+    if not 1 <= port <= 65535:
+        return f"--port {port}: must be from 1 to 65535"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"--host {host}: not an address of this machine ({exc})"
+    with socket.socket(family, kind, proto) as probe:
+        # As the server binds: SO_REUSEADDR ignores TIME_WAIT leftovers, not a listener.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+                return f"--port {port}: already in use on {host}; choose another port"
+            return f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})"
     return None
 
 
@@ -144,7 +160,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Open the browser explorer: the actor network, live plots and the levers."""
-        problem = check_start(preset, size)
+        problem = port_problem(host, port) or check_start(preset, size)
         if problem:
             typer.echo(f"error: {problem}", err=True)
             raise typer.Exit(2)

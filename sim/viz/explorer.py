@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import ConfigError, load_scenario
+from sim.config import ConfigError, bundled_scenarios, load_scenario
 from sim.model import PushPullModel
 
 DEFAULTS_LABEL = "(defaults)"
@@ -168,13 +168,24 @@ class ExplorerModel(PushPullModel):
         unknown = set(levers) - set(LEVERS_BY_KEY)
         if unknown:
             raise ConfigError(f"unknown lever(s): {', '.join(sorted(unknown))}")
+        spec = None if preset in (None, "", DEFAULTS_LABEL) else preset
+        if spec is not None and spec not in bundled_scenarios():
+            # Only bundled presets: a preset name is never a path into the server's files.
+            raise ConfigError(f"preset {str(spec)[:40]!r}: not a bundled scenario")
         overrides = {LEVERS_BY_KEY[k].param: v for k, v in levers.items() if v is not None}
         if overrides.get("push.reach") is not None:
             overrides["push.reach"] = reach_value(reach_label(overrides["push.reach"]))
         if seed is not None:
             overrides["seed"] = int(seed)
-        spec = None if preset in (None, "", DEFAULTS_LABEL) else preset
         config = load_scenario(spec, overrides)
+        if config.population.size > MAX_ACTORS and "population.size" in overrides:
+            # The layout is dense (n x n): the cap protects a shared server's memory.
+            raise ConfigError(
+                f"population.size: the explorer draws at most {MAX_ACTORS} actors "
+                f"(got {config.population.size})"
+            )
+        if config.population.size > MAX_ACTORS:
+            config = load_scenario(spec, {**overrides, "population.size": MAX_ACTORS})
         self.scenario_config = config
         super().__init__(config)
         self.preset = preset or DEFAULTS_LABEL

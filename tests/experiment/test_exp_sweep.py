@@ -70,6 +70,10 @@ def test_same_results_on_two_processes_and_on_a_dask_cluster(serial_result, tmp_
     runs, ts = read_results(tmp_path / "dask")
     assert_frame_equal(runs, expected_runs)
     assert_frame_equal(ts, expected_ts)
+    # Identical files, not just identical contents: row groups do not follow the batches.
+    expected_bytes = (serial_out / "timeseries.parquet").read_bytes()
+    for other in ("two", "dask"):
+        assert (tmp_path / other / "timeseries.parquet").read_bytes() == expected_bytes
 
 
 def test_rerunning_a_finished_sweep_runs_nothing(serial_result):

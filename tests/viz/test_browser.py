@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -268,4 +269,99 @@ def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
     for tab in (page, other):  # Solara shows a render error as a traceback in the page
         assert "Traceback" not in tab.evaluate("() => document.body.innerText")
     other.context.close()
+    page.context.close()
+
+
+# The page's websocket, captured so a test can send what a hostile client could send.
+CAPTURE_WEBSOCKET = """
+window.__pp = {sockets: [], received: [], session: null};
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = function (url, protocols) {
+  const ws = protocols ? new NativeWebSocket(url, protocols) : new NativeWebSocket(url);
+  window.__pp.sockets.push(ws);
+  const send = ws.send.bind(ws);
+  ws.send = (data) => {
+    if (typeof data === 'string') window.__pp.session ??= JSON.parse(data).header.session;
+    return send(data);
+  };
+  ws.addEventListener('message', (e) => {
+    const opens = typeof e.data === 'string' && e.data.includes('"comm_open"');
+    if (opens) window.__pp.received.push(e.data);
+  });
+  return ws;
+};
+window.WebSocket.prototype = NativeWebSocket.prototype;
+Object.assign(window.WebSocket, NativeWebSocket);
+"""
+# Sets the v_model of the newest widget with this label, as the browser does on input.
+SEND_VALUE = """([label, value]) => {
+  const opened = window.__pp.received.map(JSON.parse).filter(
+    m => m.msg_type === 'comm_open' && m.content.data.state.label === label);
+  const commId = opened[opened.length - 1].content.comm_id;
+  const message = {buffers: [], channel: 'shell', metadata: {}, parent_header: {},
+    content: {comm_id: commId, data: {method: 'update', state: {v_model: value}, buffer_paths: []}},
+    header: {date: new Date().toISOString(), msg_id: crypto.randomUUID(), msg_type: 'comm_msg',
+             session: window.__pp.session, username: '', version: '5.2'}};
+  window.__pp.sockets[window.__pp.sockets.length - 1].send(JSON.stringify(message));
+}"""
+
+
+def open_capturing(browser, url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.add_init_script(CAPTURE_WEBSOCKET)
+    page.goto(url)
+    page.wait_for_selector(STATUS, timeout=LOAD_TIMEOUT_MS)
+    return page
+
+
+def send_value(page, label: str, value: object) -> None:
+    """Send ``value`` for the control labelled ``label`` and let the server answer."""
+    page.evaluate(SEND_VALUE, [label, value])
+    click_step(page)  # a round trip: the server has handled the message before the step
+
+
+def test_values_sent_over_the_websocket_are_checked_on_the_server(
+    explorer_url: str, browser, tmp_path
+) -> None:
+    secret = tmp_path / "secret.toml"
+    secret.write_text('name = "SECRET-TOKEN-123"\nsteps = "SECRET-TOKEN-123"\n')
+    page = open_capturing(browser, explorer_url)
+    levers = page.locator(".pp-levers")
+    before = levers.inner_text()
+    for label, value in [
+        ("Preset", str(secret)),  # a path: must never be loaded
+        ("Preset", "/etc/passwd"),
+        ("Actors (on reset)", 4000),  # above the slider's maximum of 1000
+        ("Actors (on reset)", "many"),
+        ("Push: incentive", "abc"),  # not a number
+        ("Push: incentive", 1e308),
+        ("Push: reach", "../../etc"),  # not an option of the select
+        ("Play Interval (ms)", "fast"),  # Mesa's own controls too
+        ("Use Threads", "yes"),
+    ]:
+        send_value(page, label, value)
+    button(page, "Reset").click()
+    wait_step(page, 0)
+    text = page.evaluate("() => document.body.innerText")
+    assert "SECRET-TOKEN" not in text and "Traceback" not in text and "root:" not in text
+    assert levers.inner_text() == before  # no refused value reached the session's state
+    assert "preset (defaults)" in page.locator(STATUS).inner_text()
+    click_step(page)  # the session still works
+    # A legitimate value through the same path is accepted.
+    send_value(page, "Push: incentive", 0.5)
+    wait_text(page, STATUS, "t.includes(' incentive 0.50 ')")
+    page.context.close()
+
+
+def test_no_request_can_delete_the_cached_assets(explorer_url: str, browser) -> None:
+    cache = os.environ.get(assets.CACHE_ENV) or str(assets.default_cache_dir())
+    specs = [s for s in assets.required_packages() if (Path(cache) / s).is_dir()]
+    for spec in specs:  # a folder of the cache, named by a plain GET
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{explorer_url}_solara/cdn/{spec}", timeout=10)  # noqa: S310
+        assert refused.value.code == 404
+        assert (Path(cache) / spec).is_dir()
+    page = open_capturing(browser, explorer_url)  # later sessions still get a page
+    page.wait_for_selector("img.pp-network", timeout=LOAD_TIMEOUT_MS)
     page.context.close()

@@ -18,10 +18,7 @@ def test_register_adds_viz_command() -> None:
 
 def test_server_command_serves_the_app_on_localhost() -> None:
     argv = commands.server_command(9123)
-    assert argv[1:4] == ["-m", "solara", "run"]
-    assert argv[4].endswith("sim/viz/app.py")
-    assert argv[argv.index("--host") + 1] == "127.0.0.1"
-    assert argv[argv.index("--port") + 1] == "9123"
+    assert argv[1:] == ["-m", "sim.viz.server", "9123", "127.0.0.1"]
 
 
 def test_server_env_passes_preset_and_size() -> None:

@@ -42,6 +42,7 @@ OWNED = (
     MANIFEST_FILE,
     "figures",
     "summary.md",
+    "summary.csv",
     "sensitivity.csv",
     "report.md",
 )

@@ -27,7 +27,12 @@ app = typer.Typer(
 )
 stdout = Console()
 stderr = Console(stderr=True)
-EXTRA_COMMANDS = ("sim.experiment.commands", "sim.viz.commands", "sim.validation.commands")
+EXTRA_COMMANDS = (
+    "sim.experiment.commands",
+    "sim.study.commands",
+    "sim.viz.commands",
+    "sim.validation.commands",
+)
 
 
 def fail(message: str) -> typer.Exit:

@@ -60,6 +60,11 @@ METRICS: dict[str, tuple[str, str]] = {
         "share of actors who, at the end, would act with probability 0.9 or more even with "
         "every incentive removed",
     ),
+    "outside_convener": (
+        "Participation outside the convener's sector",
+        "sustained participation of the sectors the convener has no authority over, weighted "
+        "by their population shares",
+    ),
     "in_force": (
         "Participation while in force",
         "share of actors acting over the fifth of the run before the withdrawal step",
@@ -108,6 +113,13 @@ def column_label(column: str) -> str:
     if column.startswith("participation_"):
         return f"Share of {column.removeprefix('participation_')} actors taking part"
     return column.replace("_", " ").capitalize()
+
+
+def short_parameter(name: str) -> str:
+    """A parameter's short name in words (``dialogue.common_ground_focus``: common ground focus)."""
+    if name == "steps":
+        return "horizon"
+    return name.split(".")[-1].replace("_", " ")
 
 
 def parameter_label(name: str) -> str:

@@ -99,7 +99,7 @@ def _variant_configs(experiment: Experiment, fixed: dict[str, Any], source: str)
 def _check_horizon(experiment: Experiment, configs: dict[str, Scenario], source: str) -> None:
     """A contest must run long enough after the withdrawal to show what lasts."""
     contest = experiment.contest
-    if contest is None:
+    if contest is None or "withdrawn" not in contest.arms:
         return
     for name, cfg in configs.items():
         if cfg.steps < 3 * contest.withdraw_at:

@@ -19,9 +19,13 @@ MAX_LEVELS = 12
 BINS = 8
 
 
+#: Resolution of saved figures; the study report lowers it for small committed PNGs.
+DPI = 110
+
+
 def _save(fig: plt.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 

@@ -189,13 +189,13 @@ def _rounded(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sobol_figure(ctx: Context, indices: pd.DataFrame, a: str, b: str):
-    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.3 * len(indices)), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.3 * len(indices)), constrained_layout=True)
     y = np.arange(len(indices))[::-1]
     ax.barh(y + 0.2, indices["ST"], 0.4, xerr=indices["ST_conf"].abs(), label="total (ST)")
     ax.barh(y - 0.2, indices["S1"], 0.4, xerr=indices["S1_conf"].abs(), label="first order (S1)")
     ax.set_yticks(y, [parameter_label(p) for p in indices["parameter"]], fontsize=7)
     ax.set_xlabel("share of the variance of the difference (95% CI)")
-    ax.set_title(f"What decides sustained({a}) - sustained({b}): Sobol indices")
+    ax.set_title(f"What decides the gap {a} - {b} in sustained participation (Sobol)")
     ax.legend(loc="lower right", fontsize=8)
     path = ctx.figure(f"sobol_{a}_{b}")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from sim import store
+from sim.analysis import figures
 from sim.analysis.summary_md import CI_TEXT
 from sim.study.contest_section import contest_section
 from sim.study.derived import add_derived
 from sim.study.flips import flips_section
-from sim.study.section import Context, Section
+from sim.study.section import DPI, Context, Section
 from sim.study.variant_sections import grid_section, variants_section
 
 ANALYSES = {
@@ -29,8 +30,15 @@ def write_report(study, result) -> Path:
     """Analyse every question's results and write ``REPORT.md`` into the study's folder."""
     out_dir = Path(result.out_dir)
     fig_dir = out_dir / "figures"
-    for item in result.questions:
-        item.section = _section(item, fig_dir)
+    previous = figures.DPI
+    figures.DPI = DPI  # small PNGs, fit to commit
+    try:
+        for item in result.questions:
+            for stale in fig_dir.glob(f"{item.question.id}_*.png"):
+                stale.unlink()  # a figure an earlier version drew must not linger
+            item.section = _section(item, fig_dir)
+    finally:
+        figures.DPI = previous
     path = out_dir / "REPORT.md"
     path.write_text(_render(study, result, out_dir), encoding="utf-8")
     return path

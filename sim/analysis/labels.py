@@ -32,9 +32,15 @@ METRICS: dict[str, tuple[str, str]] = {
         "Incentive spend",
         "rewards paid plus the cost of monitoring, summed over the run",
     ),
+    "spend_total": (
+        "Total spend",
+        "everything the levers cost over the run: incentives and monitoring, convening "
+        "(dialogues, voices heard at revisions) and accountability (measurement, sanctions, "
+        "rule-making)",
+    ),
     "cost_per_progress": (
         "Cost per unit of progress",
-        "incentive spend divided by progress (undefined without progress)",
+        "total spend divided by progress (undefined without progress)",
     ),
     "time_to_half_participation": (
         "Time to half participation",
@@ -89,6 +95,13 @@ COLUMNS: dict[str, str] = {
     "incentive_spend": "Incentive spend per step",
     "vision_dispersion": "Spread of visions (mean distance from their centre)",
     "vision_clusters": "Number of vision clusters",
+    "convening_spend": "Convening spend per step (dialogue, voices heard)",
+    "accountability_spend": "Accountability spend per step",
+    "spend": "Total spend per step",
+    "top_motivation_share": "Share of actors at the top of the motivation scale",
+    "undermining": "Undermined interest (mean)",
+    "belief": "Believed share of others acting (mean)",
+    "sanction_pressure": "Peer sanction pressure felt (mean)",
 }
 
 

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.analysis.labels import parameter_label  # noqa: E402
+from sim.analysis.labels import parameter_label, short_parameter  # noqa: E402
 from sim.analysis.stats import paired_differences  # noqa: E402
 from sim.study.section import DPI, Context, Section, ci_of, markdown  # noqa: E402
 
@@ -99,14 +99,20 @@ def _choose(box, x: pd.DataFrame, hit: np.ndarray) -> Box:
     index = int(eligible["density"].idxmax()) if len(eligible) else 0
     box.select(index)
     lims = box.box_lims[index]
-    limits = {}
+    limits: dict[str, tuple] = {}
+    inside = np.ones(len(x), dtype=bool)
     for name in x.columns:
-        low, high = float(lims[name].iloc[0]), float(lims[name].iloc[1])
+        low, high = lims[name].iloc[0], lims[name].iloc[1]
+        if not pd.api.types.is_numeric_dtype(x[name]):  # a set of allowed levels
+            levels = set(low)
+            if levels != set(x[name]):
+                limits[name] = tuple(sorted(levels))
+                inside &= x[name].isin(levels).to_numpy()
+            continue
+        low, high = float(low), float(high)
         if low > x[name].min() or high < x[name].max():
             limits[name] = (low, high)
-    inside = np.ones(len(x), dtype=bool)
-    for name, (low, high) in limits.items():
-        inside &= (x[name] >= low).to_numpy() & (x[name] <= high).to_numpy()
+            inside &= (x[name] >= low).to_numpy() & (x[name] <= high).to_numpy()
     row = trajectory.loc[index]
     return Box(
         limits, float(row["coverage"]), float(row["density"]), float(row["mass"]), int(inside.sum())
@@ -116,9 +122,12 @@ def _choose(box, x: pd.DataFrame, hit: np.ndarray) -> Box:
 def describe_box(box: Box, winner: str, loser: str, ranges: dict) -> str:
     """A PRIM box in plain words."""
     parts = []
-    for name, (low, high) in box.limits.items():
-        lo_full, hi_full = ranges[name]
-        words = parameter_label(name).split(" (")[0].lower()
+    for name, limit in box.limits.items():
+        words = short_parameter(name)
+        if name not in ranges:  # a list of levels: the levels allowed in the box
+            parts.append(f"{words} {' or '.join(map(str, limit))}")
+            continue
+        (low, high), (lo_full, hi_full) = limit, ranges[name]
         if low > lo_full and high < hi_full:
             parts.append(f"{words} between {low:.3g} and {high:.3g}")
         elif low > lo_full:
@@ -140,7 +149,11 @@ def flips_section(ctx: Context) -> Section:
     design = ctx.manifest["design"]
     names = design["names"]
     x = pd.DataFrame(design["points"])[names]
-    ranges = {n: tuple(design["problem"]["bounds"][i]) for i, n in enumerate(names)}
+    ranges = {
+        n: tuple(design["problem"]["bounds"][i])
+        for i, n in enumerate(names)
+        if pd.api.types.is_numeric_dtype(x[n])
+    }
     section = Section(answer=[])
     tables = []
     for a, b in ctx.question.pairs:
@@ -205,9 +218,9 @@ def _sobol_figure(ctx: Context, indices: pd.DataFrame, a: str, b: str):
 
 
 def _box_figure(ctx: Context, x: pd.DataFrame, y: np.ndarray, box: Box, a: str, b: str):
-    dims = list(box.limits)[:2]
-    if len(dims) < 2:
-        dims = (dims + [c for c in x.columns if c not in dims])[:2]
+    numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])]
+    dims = [d for d in box.limits if d in numeric][:2]
+    dims = (dims + [c for c in numeric if c not in dims])[:2]
     fig, ax = plt.subplots(figsize=(6.5, 5), constrained_layout=True)
     wins = y < 0
     ax.scatter(

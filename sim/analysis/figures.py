@@ -238,7 +238,7 @@ def sensitivity_figure(indices: pd.DataFrame, metric: str, path: Path) -> Path:
             fontsize=8,
         )
         ax.set_title(str(variant))
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 1.08), ncols=2)
     fig.suptitle(
         f"Which parameters drive {metric_label(metric).lower()}: Sobol/Morris indices, 95% CI"
     )

@@ -186,6 +186,7 @@ def _table_lines(runs: pd.DataFrame, summary: pd.DataFrame, manifest: dict) -> l
     for (variant, point), group in summary.groupby(["variant", "point"], sort=False):
         values = runs.loc[(runs["variant"] == variant) & (runs["point"] == point), names]
         row = {"variant": variant, **(values.iloc[0].to_dict() if len(values) else {})}
+        row["runs"] = int(total.get((variant, point), 0))
         by_metric = group.set_index("metric")
         for metric in shown:
             r = by_metric.loc[metric]

@@ -112,6 +112,7 @@ def test_summary_answers_first_with_one_row_per_variant_and_point(grid_results):
         mean, low, high = map(float, re.match(r"(\S+) \[(\S+), (\S+)\]", cells[column]).groups())
         assert low <= mean <= high
         inclusion, confidence, mode = float(cells[1]), float(cells[2]), cells[3]
+        assert cells[4] == "3"  # the runs each number of the row rests on
         group = runs[
             (runs["variant"] == cells[0])
             & (runs["vision.inclusion"] == inclusion)

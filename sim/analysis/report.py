@@ -20,7 +20,7 @@ KEY_METRICS = (
 )
 #: The endpoint chart shows this metric, one row per variant and design point.
 ENDPOINT_METRIC = "sustained_participation"
-MAX_ENDPOINT_ROWS = 60
+MAX_ENDPOINT_ROWS = 120
 #: More lines than this (variants x design points) make a time-series figure unreadable.
 MAX_SERIES = 12
 

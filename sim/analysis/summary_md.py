@@ -24,7 +24,7 @@ TABLE_METRICS = (
     "time_to_half_participation",
 )
 #: Above this many rows, the markdown shows the first rows and points to summary.csv.
-MAX_ROWS = 60
+MAX_ROWS = 100
 
 CI_TEXT = (
     "Each number is a mean over n runs (n is given; runs differ only in their random seed), "

@@ -72,7 +72,9 @@ def _render(study, result, out_dir: Path) -> str:
         "",
     ]
     for item in result.questions:
-        first = next((a for a in item.section.answer if a and not a.endswith(":")), "")
+        first = item.section.headline or next(
+            (a for a in item.section.answer if a and not a.endswith(":")), ""
+        )
         lines.append(f"- **{item.question.title}.** {first.lstrip('- ')}")
     lines += ["", "## How to read this report", "", CI_TEXT, "", study.caveats, ""]
     for number, item in enumerate(main, start=1):

@@ -43,7 +43,12 @@ app = typer.Typer(
 )
 stdout = Console()
 stderr = Console(stderr=True)
-EXTRA_COMMANDS = ("sim.experiment.commands", "sim.viz.commands", "sim.validation.commands")
+EXTRA_COMMANDS = (
+    "sim.experiment.commands",
+    "sim.study.commands",
+    "sim.viz.commands",
+    "sim.validation.commands",
+)
 __all__ = ["app", "fail", "main", "parse_sets"]
 
 

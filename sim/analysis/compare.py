@@ -124,7 +124,8 @@ def _participation_figure(plan: Any, out_dir: Path, runs: pd.DataFrame) -> list[
     if not ts_path.exists():
         return []
     bands = stats.series_bands(ts_path, runs[runs["status"] == "ok"], ["participation"])
-    marks = sorted({p.step for cfg in plan.configs.values() for p in cfg.schedule})
+    # Each scenario's policy changes are marked on its own line only.
+    marks = {name: sorted({p.step for p in cfg.schedule}) for name, cfg in plan.configs.items()}
     path = figures.timeseries_figure(
         bands,
         "participation",

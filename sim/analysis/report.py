@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim import store
-from sim.analysis import figures, sensitivity, stats
-from sim.analysis.wording import plain_sentences
+from sim.analysis import figures, sensitivity, stats, summary_md
 from sim.experiment.errors import ExperimentError
 
 #: Metrics shown in response curves and heatmaps (those present in the results).
@@ -20,7 +18,11 @@ KEY_METRICS = (
     "progress_total",
     "cost_per_progress",
 )
-MAX_HEATMAPS = 3
+#: The endpoint chart shows this metric, one row per variant and design point.
+ENDPOINT_METRIC = "sustained_participation"
+MAX_ENDPOINT_ROWS = 120
+#: More lines than this (variants x design points) make a time-series figure unreadable.
+MAX_SERIES = 12
 
 
 def load_results(results_dir: Path) -> tuple[dict, pd.DataFrame]:
@@ -74,7 +76,11 @@ def markdown_table(table: pd.DataFrame, corner: str = "metric") -> str:
 
 
 def analyze_results(results_dir: Path, warn=None) -> list[Path]:
-    """Write figures/, summary.md and, for Sobol/Morris designs, sensitivity.csv.
+    """Write figures/, summary.md, summary.csv and, for Sobol/Morris designs, sensitivity.csv.
+
+    The endpoint chart (each variant's sustained participation with its CI) comes first;
+    design points are never pooled: tables have one row per design point and variant, and
+    time series are drawn per design point (or left to the response curves).
 
     Args:
         results_dir: a results folder written by sweep or compare.
@@ -88,11 +94,17 @@ def analyze_results(results_dir: Path, warn=None) -> list[Path]:
     metrics = [m for m in manifest.get("metrics", []) if m in runs]
     design = manifest.get("design", {"kind": "none", "names": []})
     fig_dir = results_dir / "figures"
-    written = _timeseries_figures(results_dir, manifest, runs, fig_dir)
+    runs = runs.assign(series=series_labels(runs, design))
+    by = ["variant", "point"]
+    summary = stats.summarize(runs, metrics, by=by)
+    summary = summary.merge(runs[["variant", "point", "series"]].drop_duplicates(), on=by)
+    notes: list[str] = []
+    written = _endpoint_figures(summary, manifest, fig_dir)
+    written += _timeseries_figures(results_dir, manifest, runs, fig_dir, notes)
     written += _parameter_figures(runs, design, metrics, fig_dir)
-    indices, notes = sensitivity.compute(runs, design, metrics, seed=manifest.get("master_seed", 0))
+    indices, more = sensitivity.compute(runs, design, metrics, seed=manifest.get("master_seed", 0))
     imprecise = sensitivity.precision_warnings(indices)
-    notes = [*imprecise, *notes]
+    notes += [*imprecise, *more]
     for line in imprecise:
         if warn:
             warn(line)
@@ -100,38 +112,79 @@ def analyze_results(results_dir: Path, warn=None) -> list[Path]:
         path = results_dir / "sensitivity.csv"
         indices.to_csv(path, index=False)
         written.append(path)
-        for metric in dict.fromkeys(indices["metric"]):
+        # Bars for the key metrics only (a figure each costs a second); the CSV has them all.
+        drawn = [m for m in dict.fromkeys(indices["metric"]) if m in KEY_METRICS]
+        for metric in drawn:
             written.append(
                 figures.sensitivity_figure(indices, metric, fig_dir / f"sensitivity_{metric}.png")
             )
-    summary = stats.summarize(runs, metrics)
+    csv_path = results_dir / "summary.csv"
+    summary.to_csv(csv_path, index=False)
     path = results_dir / "summary.md"
-    path.write_text(
-        _summary_md(manifest, runs, summary, indices, notes, written, results_dir), encoding="utf-8"
+    text = summary_md.render(manifest, runs, summary, indices, notes, written, results_dir)
+    path.write_text(text, encoding="utf-8")
+    store.record_outputs(results_dir, [*written, csv_path, path])
+    return [*written, csv_path, path]
+
+
+def series_labels(runs: pd.DataFrame, design: dict) -> pd.Series:
+    """One label per run naming its variant and, in a sweep, its design point's values."""
+    names = [n for n in design.get("names", []) if n in runs]
+    if not names:
+        return runs["variant"].astype(str)
+    values = runs[names].astype(object).map(lambda v: f"{v:.3g}" if isinstance(v, float) else v)
+    point = values.astype(str).apply(
+        lambda row: ", ".join(f"{n}={v}" for n, v in row.items()), axis=1
     )
-    store.record_outputs(results_dir, [*written, path])
-    return [*written, path]
+    return runs["variant"].astype(str) + " (" + point + ")"
+
+
+def _endpoint_figures(summary: pd.DataFrame, manifest: dict, fig_dir: Path) -> list[Path]:
+    metric = ENDPOINT_METRIC
+    rows = summary[summary["metric"] == metric]
+    if rows.empty or len(rows) > MAX_ENDPOINT_ROWS:
+        return []
+    table = rows.rename(columns={"series": "label"})[["label", "mean", "low", "high", "n"]]
+    control = (manifest.get("experiment") or {}).get("control")
+    path = fig_dir / f"endpoint_{metric}.png"
+    return [figures.endpoint_figure(table, metric, path, reference=control)]
 
 
 def _timeseries_figures(
-    results_dir: Path, manifest: dict, runs: pd.DataFrame, fig_dir: Path
+    results_dir: Path, manifest: dict, runs: pd.DataFrame, fig_dir: Path, notes: list[str]
 ) -> list[Path]:
     ts_path = results_dir / store.TIMESERIES_FILE
     columns = list(manifest.get("timeseries_columns", []))
     if not columns or not ts_path.exists():
         return []
     ok_runs = runs[runs["status"] == "ok"]
-    bands = stats.series_bands(ts_path, ok_runs, columns)
-    variants = manifest.get("variants", {})
-    # Policy changes (e.g. incentives withdrawn) are marked: they explain jumps in the curves.
-    marks = sorted({p["step"] for cfg in variants.values() for p in cfg.get("schedule") or []})
+    label = ok_runs.set_index("run_id")["series"]
+    if label.nunique() > MAX_SERIES:
+        notes.append(
+            f"time series not drawn: {label.nunique()} lines (one per variant and design "
+            f"point) would not be readable; see the endpoint chart and the response curves"
+        )
+        return []
+    bands = stats.series_bands(ts_path, ok_runs, columns, label=label)
+    marks = schedule_marks(manifest, ok_runs)
+    order = list(dict.fromkeys(ok_runs["series"]))
     return [
         figures.timeseries_figure(
-            bands, c, fig_dir / f"timeseries_{c}.png", order=list(variants), marks=marks
+            bands, c, fig_dir / f"timeseries_{c}.png", order=order, marks=marks
         )
         for c in columns
         if (bands["column"] == c).any()
     ]
+
+
+def schedule_marks(manifest: dict, runs: pd.DataFrame) -> dict[str, list[int]]:
+    """Series label -> the steps where its own variant's policy changes (and no other's)."""
+    variants = manifest.get("variants", {})
+    series_variant = runs.drop_duplicates("series").set_index("series")["variant"]
+    return {
+        s: sorted({p["step"] for p in variants.get(v, {}).get("schedule") or []})
+        for s, v in series_variant.items()
+    }
 
 
 def _parameter_figures(
@@ -142,94 +195,16 @@ def _parameter_figures(
     shown = [m for m in KEY_METRICS if m in metrics] or metrics[:4]
     if ok.empty or not names or not shown:
         return []
-    written = [figures.response_figure(ok, n, shown, fig_dir / f"response_{n}.png") for n in names]
-    if design.get("kind") == "grid":
-        numeric = [n for n in names if pd.api.types.is_numeric_dtype(ok[n])]
-        for x, y in itertools.islice(itertools.combinations(numeric, 2), MAX_HEATMAPS):
-            path = fig_dir / f"heatmap_{x}_{y}_{shown[0]}.png"
-            written.append(figures.heatmap_figure(ok, x, y, shown[0], path))
+    written = [
+        figures.response_figure(
+            ok, n, shown, fig_dir / f"response_{n}.png", others=[o for o in names if o != n]
+        )
+        for n in names
+    ]
+    numeric = [n for n in names if pd.api.types.is_numeric_dtype(ok[n])]
+    # A heatmap cell must be one design point: only a grid of exactly two parameters.
+    if design.get("kind") == "grid" and len(names) == 2 and numeric == names:
+        x, y = names
+        path = fig_dir / f"heatmap_{x}_{y}_{shown[0]}.png"
+        written.append(figures.heatmap_figure(ok, x, y, shown[0], path))
     return written
-
-
-def _summary_md(
-    manifest: dict,
-    runs: pd.DataFrame,
-    summary: pd.DataFrame,
-    indices: pd.DataFrame,
-    notes: list[str],
-    written: list[Path],
-    results_dir: Path,
-) -> str:
-    counts = manifest.get("counts", {})
-    design = manifest.get("design", {})
-    failed = runs[runs["status"] != "ok"]
-    lines = [
-        f"# {manifest.get('name')}",
-        "",
-        f"- runs: {len(runs)} of {counts.get('planned', len(runs))} planned; "
-        f"{len(runs) - len(failed)} ok, {len(failed)} failed",
-        f"- design: {_describe_design(design)}, "
-        f"{manifest.get('experiment', {}).get('replications', '?')} replications per point",
-        f"- master seed: {manifest.get('master_seed')}; package {manifest.get('package_version')}"
-        f", commit {manifest.get('git_commit') or 'unknown'}",
-        "",
-        *_plain_lines(manifest, summary),
-        "## Summary metrics per variant",
-        "",
-        "Mean over successful runs, with the 95% confidence interval of the mean in brackets.",
-        "",
-        markdown_table(metric_table(summary)) if not summary.empty else "_no successful runs_",
-        "",
-        *_influence_lines(indices),
-        *[f"- note: {n}" for n in notes],
-        *([""] if notes else []),
-    ]
-    if len(failed):
-        lines += ["## Failed runs", ""]
-        lines += [
-            f"- run {r.run_id} ({r.variant}): {r.error}" for r in failed.head(20).itertuples()
-        ]
-        lines.append("")
-    lines += ["## Figures", ""]
-    lines += [
-        f"![{p.stem}]({p.relative_to(results_dir).as_posix()})"
-        for p in written
-        if p.suffix == ".png"
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _plain_lines(manifest: dict, summary: pd.DataFrame) -> list[str]:
-    """The comparison of variants in plain words (nothing for a single variant)."""
-    variants = list(manifest.get("variants", {}))
-    if len(variants) < 2 or summary.empty:
-        return []
-    lines = ["## In plain words", ""]
-    if manifest.get("design", {}).get("kind", "none") != "none":
-        lines += ["_Each variant's figures pool all design points of the sweep._", ""]
-    return lines + [line.replace("## ", "### ") for line in plain_sentences(summary, variants)]
-
-
-def _influence_lines(indices: pd.DataFrame) -> list[str]:
-    """The most influential parameter (largest ST or mu_star) per variant and metric."""
-    if indices.empty:
-        return []
-    top = indices[indices["index"].isin(["ST", "mu_star"])]
-    top = top.sort_values("value", ascending=False).groupby(["variant", "metric"]).head(1)
-    table = top.set_index("metric")[["variant", "parameter", "index", "value"]]
-    table = table.map(lambda v: f"{v:.3g}" if isinstance(v, float) else v)
-    return [
-        "## Most influential parameter per metric",
-        "",
-        markdown_table(table),
-        "",
-        "All indices: `sensitivity.csv`.",
-        "",
-    ]
-
-
-def _describe_design(design: dict) -> str:
-    if design.get("kind", "none") == "none":
-        return "no sweep (variants only)"
-    names = ", ".join(design.get("names", []))
-    return f"{design['kind']} over {names} ({len(design.get('points', []))} points)"

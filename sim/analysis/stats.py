@@ -67,22 +67,28 @@ def summarize(
 
 
 def series_bands(
-    timeseries: Path, runs: pd.DataFrame, columns: Sequence[str], chunk_rows: int = 65_536
+    timeseries: Path,
+    runs: pd.DataFrame,
+    columns: Sequence[str],
+    chunk_rows: int = 65_536,
+    label: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Per variant and step, mean and 95% CI of time-series columns across runs.
+    """Per series and step, mean and 95% CI of time-series columns across runs.
 
-    The file is read in record batches and reduced to sums, so memory does not grow with
-    the number of runs.
+    A series is a variant, or any grouping of runs given by ``label`` (run_id -> name, e.g.
+    variant and design point, so that design points are never pooled). The file is read in
+    record batches and reduced to sums, so memory does not grow with the number of runs.
 
     Returns:
-        Columns: variant, step, column, n, mean, low, high.
+        Columns: variant (the series name), step, column, n, mean, low, high.
     """
-    variant_of = runs.set_index("run_id")["variant"]
+    variant_of = label if label is not None else runs.set_index("run_id")["variant"]
     acc: pd.DataFrame | None = None
     reader = pq.ParquetFile(timeseries)
     for record in reader.iter_batches(columns=["run_id", "step", *columns], batch_size=chunk_rows):
         frame = record.to_pandas()
         frame["variant"] = frame["run_id"].map(variant_of)
+        frame = frame[frame["variant"].notna()]  # runs outside ``runs`` (e.g. failed ones)
         values = frame[list(columns)]
         parts = {"s": values, "ss": values**2, "n": values.notna().astype("float64")}
         grouped = pd.concat(parts, axis=1).fillna(0.0)
@@ -108,3 +114,22 @@ def _bands_from_sums(acc: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         out.append(frame)
     result = pd.concat(out, ignore_index=True)
     return result.sort_values(["column", "variant", "step"], kind="stable").reset_index(drop=True)
+
+
+def paired_differences(
+    runs: pd.DataFrame, a: str, b: str, metric: str, keys: Sequence[str] = ("point", "replication")
+) -> pd.DataFrame:
+    """``metric`` of variant ``a`` minus that of ``b``, run by run on common seeds.
+
+    Variants of an experiment share the seed of each design point and replication, so the
+    pairs face the same luck and the spread of the differences is the levers' alone.
+
+    Returns:
+        Columns: the ``keys`` and ``diff`` (pairs where either value is missing dropped).
+    """
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    left = ok.loc[ok["variant"] == a, [*keys, metric]]
+    right = ok.loc[ok["variant"] == b, [*keys, metric]]
+    both = left.merge(right, on=list(keys), suffixes=("_a", "_b"))
+    both["diff"] = both[f"{metric}_a"] - both[f"{metric}_b"]
+    return both.loc[np.isfinite(both["diff"]), [*keys, "diff"]].reset_index(drop=True)

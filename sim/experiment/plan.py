@@ -67,6 +67,7 @@ def make_plan(experiment: Experiment, source: str, text: str = "") -> Plan:
         problem = resources.run_problem(cfg)
         if problem:
             raise ExperimentError(f"{source}: variants.{name}: {problem}")
+    _check_horizon(experiment, configs, source)
     design = _design(experiment, configs, source)
     tasks = []
     for variant in configs:
@@ -175,6 +176,20 @@ def _variant_configs(experiment: Experiment, fixed: dict[str, Any], source: str)
             except ConfigError as exc:
                 raise ExperimentError(f"{place}: {_core_message(exc)}") from None
     return configs
+
+
+def _check_horizon(experiment: Experiment, configs: dict[str, Scenario], source: str) -> None:
+    """A contest must run long enough after the withdrawal to show what lasts."""
+    contest = experiment.contest
+    if contest is None or "withdrawn" not in contest.arms:
+        return
+    for name, cfg in configs.items():
+        if cfg.steps < 3 * contest.withdraw_at:
+            raise ExperimentError(
+                f"{source}: contest.withdraw_at: {contest.withdraw_at} needs a horizon of at "
+                f"least 3 x {contest.withdraw_at} = {3 * contest.withdraw_at} steps, "
+                f"but variant {name!r} runs {cfg.steps}"
+            )
 
 
 def _design(experiment: Experiment, configs: dict[str, Scenario], source: str) -> Design:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from sim.config import NAME_PATTERN
+from sim.experiment.contest import Contest, expand
 from sim.experiment.errors import ExperimentError, suggest
 from sim.loading import ConfigError, parse_toml, read_text, safe_name
 
@@ -119,11 +120,16 @@ class Experiment(_Strict):
     name: str = Field(..., pattern=NAME_PATTERN)
     base: str
     description: str = ""
+    question: str = Field("", description="The question the experiment answers, in words.")
+    control: str | None = Field(
+        None, description="The variant every other variant is compared with (e.g. no lever)."
+    )
     seed: int = Field(0, ge=0)
     replications: int = Field(1, ge=1)
     fixed: dict[str, Any] = Field(default_factory=dict)
     variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sweep: Sweep | None = None
+    contest: Contest | None = None
     output: Output = Field(default_factory=Output)
 
     @field_validator("variants")
@@ -133,6 +139,23 @@ class Experiment(_Strict):
             if not re.fullmatch(NAME_PATTERN, name):
                 raise ValueError(f"{name[:40]!r}: a variant name {NAME_RULE}")
         return value
+
+    @model_validator(mode="after")
+    def _expand_contest(self) -> Experiment:
+        # A contest is a compact way to write many variants: expand it once, here, so that
+        # planning, resume and analysis only ever see plain variants.
+        if self.contest is not None:
+            for name, overrides in expand(self.contest).items():
+                if name in self.variants and self.variants[name] != overrides:
+                    raise ValueError(f"variant {name!r} is declared twice (variants and contest)")
+                self.variants[name] = overrides
+        if self.control is not None and self.control not in (self.variants or {"default": {}}):
+            known = ", ".join(list(self.variants)[:8]) or "default"
+            raise ValueError(
+                f"control: no variant {self.control!r}{suggest(self.control, list(self.variants))}"
+                f"; variants: {known}"
+            )
+        return self
 
     def canonical_json(self) -> str:
         """A stable serialisation, used to detect a changed experiment on resume."""
@@ -205,7 +228,7 @@ def _describe(exc: ValidationError) -> str:
     err = exc.errors()[0]
     loc = [str(part) for part in err["loc"]]
     # Union members add their type names to the location; they mean nothing to a user.
-    loc = [part for part in loc if part not in ("list[str]", "Sweep", "Output")]
+    loc = [part for part in loc if part not in ("list[str]", "Sweep", "Output", "Contest")]
     loc = [part for part in loc if not part.startswith(("literal[", "function-"))]
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -228,6 +251,8 @@ def _allowed_keys(parent: list[str]) -> list[str]:
     """Keys of the table at ``parent`` (e.g. ["sweep"] -> the fields of Sweep)."""
     model: type[BaseModel] = Experiment
     for part in parent:
+        if part not in model.model_fields:  # a key of a table of models, e.g. a lever's name
+            continue
         annotation = model.model_fields[part].annotation
         candidates = [annotation, *getattr(annotation, "__args__", ())]
         model = next(c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel))

@@ -7,15 +7,10 @@ from typing import Annotated
 
 import typer
 
-from sim.experiment.commands import (
-    EXIT_RUNS_FAILED,
-    ResumeOpt,
-    SchedulerOpt,
-    WorkersOpt,
-    err_console,
-    fail,
-)
+from sim.clikit import QuietOpt, WorkersOpt, fail
+from sim.experiment.commands import EXIT_RUNS_FAILED, ResumeOpt, SchedulerOpt
 from sim.experiment.errors import ExperimentError
+from sim.experiment.progress import say as tell
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +35,7 @@ def study(
         list[str] | None, typer.Option("--only", help="Run only this question id (repeatable).")
     ] = None,
     resume: ResumeOpt = True,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run every experiment of the study (resumably) and write REPORT.md with the answers."""
     from sim.config import ConfigError
@@ -47,7 +43,8 @@ def study(
     from sim.study.spec import DEFAULT_INDEX
 
     def say(question: str, message: str) -> None:
-        err_console.print(f"{question}: {message}", markup=False, soft_wrap=True)
+        if not quiet:
+            tell(f"{question}: {message}")
 
     try:
         result = run_study(
@@ -63,13 +60,11 @@ def study(
     except (ExperimentError, ConfigError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
-        err_console.print("interrupted: finished runs are saved; rerun the same command to resume")
+        tell("interrupted: finished runs are saved; rerun the same command to resume")
         raise typer.Exit(130) from None
-    err_console.print(
+    tell(
         f"{sum(q.runs for q in result.questions)} runs, {result.failed} failed, "
-        f"{result.seconds:.0f} s -> {result.report}",
-        markup=False,
-        soft_wrap=True,
+        f"{result.seconds:.0f} s -> {result.report}"
     )
     if result.failed:
         raise typer.Exit(EXIT_RUNS_FAILED)

@@ -91,12 +91,15 @@ def run(
         overrides, labels = scenario_overrides(set_, steps, seed)
         config = load_scenario(scenario, overrides, override_label=labels)
         out_dir = out or Path("out") / config.name
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    problem = _run_problem(config, out_dir)  # an unusable folder first: it says what is wrong
+    if problem:
+        raise fail(problem if problem.startswith("--out") else f"{scenario}: {problem}")
+    try:
         check_out_dir(out_dir, _run_of(config.name), force, f"a run of {config.name}")
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    problem = _run_problem(config, out_dir)
-    if problem:
-        raise fail(problem if problem.startswith("--out") else f"{scenario}: {problem}")
     from sim.outputs import write_run  # heavy imports only once the input is known to be good
     from sim.run import run_scenario
 

@@ -108,7 +108,7 @@ def test_a_full_disk_while_writing_is_one_line_exit_1_and_changes_nothing(tmp_pa
             raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(sim.outputs, "json", FullDisk)
-    args = ["run", "baseline", "--steps", "3", "--set", "population.size=20", "-q"]
+    args = ["run", "baseline", "--steps", "3", "--set", "population.size=20", "-q", "--force"]
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "No space left on device" in result.stderr

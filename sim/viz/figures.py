@@ -265,7 +265,9 @@ class TimeSeriesFigure:
         (self.lines["accountability_spend"],) = ax.plot(
             [], [], lw=1.0, ls=":", color="#1f77b4", label="accountability"
         )
-        ax.legend(fontsize=7, loc="upper left", frameon=False)
+        # Spend can spike anywhere (each revision of the vision is a meeting): the legend
+        # is drawn every frame on top of the lines, on a white box, so it stays readable.
+        legend = ax.legend(fontsize=7, loc="upper left", framealpha=0.85, edgecolor="none")
         for ax, title in zip(self.axes, PANEL_TITLES, strict=True):
             ax.set_title(title, fontsize=9)
             ax.tick_params(labelsize=7)
@@ -273,7 +275,7 @@ class TimeSeriesFigure:
         for ax in self.axes[2:]:
             ax.set_xlabel("step", fontsize=8)
         self.axes[0].set_xlim(0, 50)
-        self._blitter = _Blitter(self.figure, list(self.lines.values()))
+        self._blitter = _Blitter(self.figure, [*self.lines.values(), legend])
 
     def update(self, frame: pd.DataFrame) -> Figure:
         """Put the recorded metrics into the lines, grow the limits, return the figure."""

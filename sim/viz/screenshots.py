@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 STEP_RE = re.compile(r"Step (\d+) ")
+RENDER_INTERVAL = 10  # steps per Step click; every demonstration step is a multiple of it
 
 
 def wait_text(page, css: str, expr: str, arg: object = None, timeout: float = 60_000) -> None:
@@ -88,6 +89,19 @@ def run_to(page, step: int) -> None:
         before = current_step(page)
         button(page, "Step").click()
         wait_text(page, ".pp-status", "!t.startsWith('Step ' + a + ' ')", before)
+
+
+def set_render_interval(page, steps: int) -> None:
+    """Make each *Step* click advance ``steps`` steps (Mesa's *Render Interval*).
+
+    Drawing a frame costs far more than a step, so on a busy machine the screenshots are
+    reached much sooner; the demonstrations' steps are multiples of it.
+    """
+    thumb = lever_slider(page, "Render Interval")
+    thumb.focus()
+    while float(thumb.get_attribute("aria-valuenow")) < steps:
+        thumb.press("ArrowRight")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
 
 
 def save_png(page, path: Path) -> int:
@@ -186,6 +200,7 @@ def main(out_dir: str = "docs/img", only: str = "") -> None:
             page = browser.new_page(viewport=VIEWPORT)
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector("img.pp-network", timeout=60_000)
+            set_render_interval(page, RENDER_INTERVAL)
             chosen = {name.strip() for name in only.split(",") if name.strip()}
             for demo in (d for d in DEMOS if not chosen or d.__name__ in chosen):
                 for path in demo(page, out):

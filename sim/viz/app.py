@@ -291,7 +291,8 @@ def StatusPanel(model: SessionModel) -> None:
 
 @solara.component
 def NetworkView(model: SessionModel) -> None:
-    """The actor network (colour = sector, filled = acting, size = intrinsic motivation)."""
+    """The actor network (colour = sector, filled = acting, size = intrinsic motivation,
+    diamond = an organisation's leader)."""
     update_counter.get()
     # Figures are rebuilt only for a new model (reset, preset); frames just update them.
     figure = solara.use_memo(lambda: NetworkFigure(model), [id(model)])
@@ -302,7 +303,7 @@ def NetworkView(model: SessionModel) -> None:
 
 @solara.component
 def PlotsView(model: SessionModel) -> None:
-    """Participation, motivation, progress and incentive spend over time."""
+    """Participation, motivation, progress and spend (all costs) over time."""
     update_counter.get()
     figure = solara.use_memo(lambda: TimeSeriesFigure(model), [id(model)])
     with model.lock:

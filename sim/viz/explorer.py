@@ -56,6 +56,13 @@ class Lever:
 LEVERS: tuple[Lever, ...] = (
     Lever("incentive", "push.incentive", "Push: incentive", high=2.0),
     Lever("reach", "push.reach", "Push: reach", "select", choices=("all", "convener")),
+    Lever(
+        "kind",
+        "push.kind",
+        "Push: kind",
+        "select",
+        choices=("reward", "sanction", "both", "recognition"),
+    ),
     Lever("monitoring", "push.monitoring", "Push: monitoring"),
     Lever("crowding_out", "push.crowding_out", "Push: crowding-out"),
     Lever(
@@ -68,6 +75,18 @@ LEVERS: tuple[Lever, ...] = (
     Lever("inclusion", "vision.inclusion", "Pull: inclusion"),
     Lever("clarity", "vision.clarity", "Pull: vision clarity"),
     Lever("common_ground_focus", "dialogue.common_ground_focus", "Dialogue: common-ground focus"),
+    Lever("measurement", "accountability.measurement", "Accountability: shared measurement"),
+    Lever(
+        "peer_sanction", "accountability.peer_sanction", "Accountability: peer sanction", high=2.0
+    ),
+    Lever(
+        "rules",
+        "accountability.rules",
+        "Accountability: rules",
+        "select",
+        choices=("none", "imposed", "co_created"),
+    ),
+    Lever("leaders_incentive", "leaders.incentive", "Leaders: push inside", high=2.0),
     Lever(
         "cross_sector_share",
         "network.cross_sector_share",

@@ -24,6 +24,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from sim.mechanisms import leaders
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -42,6 +44,7 @@ SECTOR_COLOURS = (
     "#17becf",
 )
 DPI = 80
+LEADER_PUSHING = "#e6a800"  # gold outline: a leader pushing inside her organisation
 MAX_DRAWN_TIES = 4000  # beyond this, draw a random sample: the picture looks the same
 
 
@@ -108,6 +111,10 @@ def _tie_segments(model: ExplorerModel) -> np.ndarray:
 class NetworkFigure:
     """The actor network: colour = sector, filled = acting, size = intrinsic motivation.
 
+    Organisation leaders are drawn as diamonds on top of the other actors; a leader
+    who pushes inside her organisation (pulled in, aligned, ``leaders.incentive`` > 0)
+    gets a gold outline, so a class sees the cascade start.
+
     Args:
         model: the model whose network and layout are drawn.
     """
@@ -123,24 +130,46 @@ class NetworkFigure:
             )
         )
         self._base = np.array([to_rgba(sector_colour(i)) for i in model.state.sector])
+        self._leader = np.asarray(model.state.leader, dtype=bool)
         pos = model.positions
-        self.nodes = ax.scatter(pos[:, 0], pos[:, 1], s=20, linewidths=0.6, zorder=2)
+        member, lead = pos[~self._leader], pos[self._leader]
+        self.nodes = ax.scatter(member[:, 0], member[:, 1], s=20, linewidths=0.6, zorder=2)
+        self.leaders = ax.scatter(
+            lead[:, 0], lead[:, 1], s=40, marker="D", linewidths=1.8, zorder=3
+        )
         ax.set_xlim(pos[:, 0].min() - 0.05, pos[:, 0].max() + 0.05)
         ax.set_ylim(pos[:, 1].min() - 0.05, pos[:, 1].max() + 0.05)
+        self._legend(ax, model.sector_names)
+        self.title = ax.set_title("", fontsize=10)
+        self._blitter = _Blitter(self.figure, [self.nodes, self.leaders, self.title])
+
+    @staticmethod
+    def _legend(ax, sector_names: list[str]) -> None:
         handles = [
             Line2D([], [], ls="", marker="o", color=sector_colour(i), label=name)
-            for i, name in enumerate(model.sector_names)
+            for i, name in enumerate(sector_names)
+        ]
+        handles += [
+            Line2D([], [], ls="", marker="D", mfc="white", mec="#1a1a1a", label="leader"),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="D",
+                mfc="white",
+                mec=LEADER_PUSHING,
+                mew=1.8,
+                label="leader pushing inside",
+            ),
         ]
         ax.legend(
             handles=handles,
             loc="lower center",
-            ncols=min(len(handles), 5),
+            ncols=min(len(handles), 4),
             fontsize=8,
             frameon=False,
             bbox_to_anchor=(0.5, -0.02),
         )
-        self.title = ax.set_title("", fontsize=10)
-        self._blitter = _Blitter(self.figure, [self.nodes, self.title])
 
     def update(self, model: ExplorerModel) -> Figure:
         """Recolour nodes for the model's current state and return the figure."""
@@ -152,14 +181,30 @@ class NetworkFigure:
         # so motivated-but-idle actors (ready to join) stand out from the indifferent.
         face[:, 3] = np.where(acting, 1.0, 0.12 + 0.3 * intrinsic)
         edge = np.where(acting[:, None], np.array([[0.1, 0.1, 0.1, 0.9]]), face)
-        self.nodes.set_facecolors(face)
-        self.nodes.set_edgecolors(edge)
-        self.nodes.set_sizes(8 + 70 * intrinsic)
+        size = 8 + 70 * intrinsic
+        lead = self._leader
+        self.nodes.set_facecolors(face[~lead])
+        self.nodes.set_edgecolors(edge[~lead])
+        self.nodes.set_sizes(size[~lead])
+        # Leaders keep a dark outline even when idle, so they can be found at a glance.
+        leader_edge = np.where(acting[lead, None], edge[lead], np.array([[0.1, 0.1, 0.1, 0.6]]))
+        leader_edge[self._pushing(model)[lead]] = to_rgba(LEADER_PUSHING)
+        self.leaders.set_facecolors(face[lead])
+        self.leaders.set_edgecolors(leader_edge)
+        self.leaders.set_sizes(24 + 70 * intrinsic[lead])
         self.title.set_text(
             f"step {model.steps}: {acting.mean():.0%} acting "
             "(filled = acting, size = intrinsic motivation)"
         )
         return self.figure
+
+    @staticmethod
+    def _pushing(model: ExplorerModel) -> np.ndarray:
+        """Leaders who push inside their organisation now (the model's own rule)."""
+        lead, state = model.params.leaders, model.state
+        if lead.incentive <= 0:
+            return np.zeros(state.size, dtype=bool)
+        return leaders.pushing_leaders(state.leader, state.acting, state.alignment, lead.alignment)
 
     def png(self, model: ExplorerModel) -> bytes:
         """The network for the model's current state as PNG bytes."""
@@ -171,7 +216,7 @@ PANEL_TITLES = (
     "Participation by sector (black = all)",
     "Intrinsic motivation vs extrinsic pressure",
     "Collective progress (cumulative)",
-    "Incentive spend per step",
+    "Spend per step (all costs)",
 )
 
 
@@ -184,6 +229,9 @@ def _grown(limit: float, needed: float) -> float:
 
 class TimeSeriesFigure:
     """Four panels: participation by sector, motivation vs pressure, progress, spend.
+
+    The spend panel shows the total (incentives + convening + accountability, column
+    ``spend``) and, thinner, the incentive and accountability parts.
 
     Args:
         model: the model whose metrics are plotted (its sector names fix the lines).
@@ -207,7 +255,19 @@ class TimeSeriesFigure:
         (self.lines["extrinsic_pressure"],) = ax.plot([], [], color="#d62728", label="extrinsic")
         ax.legend(fontsize=7, loc="upper left", frameon=False)
         (self.lines["progress"],) = self.axes[2].plot([], [], color="#9467bd")
-        (self.lines["incentive_spend"],) = self.axes[3].plot([], [], color="#8c564b")
+        ax = self.axes[3]
+        # Total spend, with the two costs a class compares: paying people and holding
+        # each other to account (the rest of the total is convening).
+        (self.lines["spend"],) = ax.plot([], [], lw=1.8, color="#8c564b", label="total")
+        (self.lines["incentive_spend"],) = ax.plot(
+            [], [], lw=1.0, ls="--", color="#d62728", label="incentives"
+        )
+        (self.lines["accountability_spend"],) = ax.plot(
+            [], [], lw=1.0, ls=":", color="#1f77b4", label="accountability"
+        )
+        # Spend can spike anywhere (each revision of the vision is a meeting): the legend
+        # is drawn every frame on top of the lines, on a white box, so it stays readable.
+        legend = ax.legend(fontsize=7, loc="upper left", framealpha=0.85, edgecolor="none")
         for ax, title in zip(self.axes, PANEL_TITLES, strict=True):
             ax.set_title(title, fontsize=9)
             ax.tick_params(labelsize=7)
@@ -215,7 +275,7 @@ class TimeSeriesFigure:
         for ax in self.axes[2:]:
             ax.set_xlabel("step", fontsize=8)
         self.axes[0].set_xlim(0, 50)
-        self._blitter = _Blitter(self.figure, list(self.lines.values()))
+        self._blitter = _Blitter(self.figure, [*self.lines.values(), legend])
 
     def update(self, frame: pd.DataFrame) -> Figure:
         """Put the recorded metrics into the lines, grow the limits, return the figure."""

@@ -1,8 +1,8 @@
 """Regenerate the screenshots of docs/teaching.md from the real explorer.
 
-``python -m sim.viz.screenshots [OUT_DIR]`` starts the explorer on a free localhost
+``python -m sim.viz.screenshots [OUT_DIR [DEMOS]]`` starts the explorer on a free localhost
 port, drives it with headless chromium (Playwright, Debian's ``/usr/bin/chromium``)
-through the three classroom demonstrations, and writes palette PNGs (small enough to
+through the four classroom demonstrations, and writes palette PNGs (small enough to
 keep in the repository) to ``OUT_DIR`` (default ``docs/img``). Needs the test extras
 (playwright) and ``apt-get install -y chromium``.
 """
@@ -32,9 +32,10 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 STEP_RE = re.compile(r"Step (\d+) ")
+RENDER_INTERVAL = 10  # steps per Step click; every demonstration step is a multiple of it
 
 
-def wait_text(page, css: str, expr: str, arg: object = None, timeout: float = 20_000) -> None:
+def wait_text(page, css: str, expr: str, arg: object = None, timeout: float = 60_000) -> None:
     """Wait until the text ``t`` of the element ``css`` satisfies the JS expression ``expr``.
 
     ``a`` in ``expr`` is ``arg``. A missing element counts as not yet: after a websocket
@@ -78,17 +79,29 @@ def choose_preset(page, name: str) -> None:
 
 
 def run_to(page, step: int) -> None:
-    """Play until close to ``step``, then single-step to it (pausing may overshoot by one)."""
-    if current_step(page) < step - 8:
-        button(page, "play").click()
-        while current_step(page) < step - 8:
-            time.sleep(0.1)
-        button(page, "play").click()
-        time.sleep(0.5)
+    """Single-step to ``step`` with the *Step* button.
+
+    Not *Play*: on a busy machine a frame takes longer than the play interval, Solara's
+    render loop never settles, and the *Pause* click is lost (Solara: "too many renders
+    triggered"), so the run would go on past the step wanted.
+    """
     while current_step(page) < step:
         before = current_step(page)
         button(page, "Step").click()
         wait_text(page, ".pp-status", "!t.startsWith('Step ' + a + ' ')", before)
+
+
+def set_render_interval(page, steps: int) -> None:
+    """Make each *Step* click advance ``steps`` steps (Mesa's *Render Interval*).
+
+    Drawing a frame costs far more than a step, so on a busy machine the screenshots are
+    reached much sooner; the demonstrations' steps are multiples of it.
+    """
+    thumb = lever_slider(page, "Render Interval")
+    thumb.focus()
+    while float(thumb.get_attribute("aria-valuenow")) < steps:
+        thumb.press("ArrowRight")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
 
 
 def save_png(page, path: Path) -> int:
@@ -140,7 +153,13 @@ def demo_withdraw(page, out: Path) -> list[Path]:
     return paths
 
 
-DEMOS: tuple[Callable, ...] = (demo_push, demo_vision, demo_withdraw)
+def demo_accountability(page, out: Path) -> list[Path]:
+    """Demonstration 4: partners holding each other to account, co-created or imposed rules."""
+    presets = ("baseline", "mutual_accountability", "imposed_rules")
+    return _presets_at_step(page, out, "demo4", presets, 120)
+
+
+DEMOS: tuple[Callable, ...] = (demo_push, demo_vision, demo_withdraw, demo_accountability)
 
 
 def _free_port() -> int:
@@ -160,8 +179,14 @@ def _wait_ready(url: str, timeout: float = 90.0) -> None:
     raise RuntimeError(f"explorer at {url} not ready after {timeout}s")
 
 
-def main(out_dir: str = "docs/img") -> None:
-    """Start the explorer, run the demonstrations, write the screenshots."""
+def main(out_dir: str = "docs/img", only: str = "") -> None:
+    """Start the explorer, run the demonstrations, write the screenshots.
+
+    Args:
+        out_dir: where the PNGs go.
+        only: comma-separated demonstration function names (e.g. ``demo_accountability``)
+            to run only those; empty runs all.
+    """
     from playwright.sync_api import sync_playwright
 
     out = Path(out_dir)
@@ -175,14 +200,20 @@ def main(out_dir: str = "docs/img") -> None:
             page = browser.new_page(viewport=VIEWPORT)
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector("img.pp-network", timeout=60_000)
-            for demo in DEMOS:
+            set_render_interval(page, RENDER_INTERVAL)
+            chosen = {name.strip() for name in only.split(",") if name.strip()}
+            for demo in (d for d in DEMOS if not chosen or d.__name__ in chosen):
                 for path in demo(page, out):
                     print(f"{path}: {path.stat().st_size // 1024} KB")
             browser.close()
     finally:
         server.terminate()
-        server.wait(timeout=15)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # a busy server may not stop in time
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(*sys.argv[1:3])

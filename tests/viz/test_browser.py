@@ -250,6 +250,17 @@ def check_preset_and_reset(page) -> None:
     wait_step(page, 0)
 
 
+def check_accountability_preset(page) -> None:
+    """An accountability preset is offered and loads the accountability levers."""
+    preset = "mutual_accountability"
+    choose_preset(page, preset)
+    acc = load_scenario(preset).accountability
+    assert slider_value(page, "Accountability: shared measurement") == acc.measurement
+    assert slider_value(page, "Accountability: peer sanction") == acc.peer_sanction
+    levers = page.locator(".pp-levers").inner_text()
+    assert f"rules {acc.rules}" in levers and "leaders incentive" in levers
+
+
 def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
     page = open_explorer(browser, explorer_url)
     check_renders(page)
@@ -261,6 +272,7 @@ def test_explorer_end_to_end(explorer_url: str, browser, tmp_path) -> None:
     check_sessions_apart(page, other)
     check_preset_and_reset(page)
     assert status(other)[0] == 2  # untouched by the first session's preset and reset
+    check_accountability_preset(page)
 
     shot = tmp_path / "explorer.png"
     page.screenshot(path=str(shot), full_page=True)

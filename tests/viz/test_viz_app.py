@@ -84,3 +84,28 @@ def test_scheduled_change_moves_the_lever() -> None:
         model.value.step()
         app.sync_levers(model.value)
     assert app.lever_choice["incentive"].value == 0.0
+
+
+def test_presets_include_the_accountability_scenarios() -> None:
+    params = app.model_params()
+    for name in ("mutual_accountability", "imposed_rules", "leaders_cascade"):
+        assert name in app.PRESETS
+        assert name in params["preset"]["values"]
+    assert "recognition" in params["kind"]["values"]
+    assert params["rules"]["values"][:3] == ["none", "imposed", "co_created"]
+
+
+def test_preset_loads_accountability_levers_and_they_apply_live() -> None:
+    model = solara.Reactive(app._session_model())
+    app.load_preset(model, "mutual_accountability")
+    acc = load_scenario("mutual_accountability").accountability
+    assert app.lever_choice["measurement"].value == acc.measurement
+    assert app.lever_choice["peer_sanction"].value == acc.peer_sanction
+    assert app.lever_choice["rules"].value == "co_created"
+    app.lever_choice["rules"].value = "imposed"
+    app.lever_choice["leaders_incentive"].value = 0.4
+    app.lever_choice["kind"].value = "recognition"
+    assert app.sync_levers(model.value)
+    assert model.value.params.accountability.rules == "imposed"
+    assert model.value.params.leaders.incentive == pytest.approx(0.4)
+    assert model.value.params.push.kind == "recognition"

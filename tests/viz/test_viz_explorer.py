@@ -86,3 +86,76 @@ def test_population_is_capped_for_drawing() -> None:
 
     big = load_scenario(None, {"population.size": 50_000})
     assert lever_values(big)["population_size"] == MAX_ACTORS
+
+
+# The accountability and leaders levers (issue 8): each reaches the model's parameter.
+NEW_LEVERS = {
+    "kind": ("push.kind", "recognition"),
+    "measurement": ("accountability.measurement", 0.7),
+    "peer_sanction": ("accountability.peer_sanction", 1.2),
+    "rules": ("accountability.rules", "co_created"),
+    "leaders_incentive": ("leaders.incentive", 0.6),
+}
+
+
+@pytest.mark.parametrize("key", sorted(NEW_LEVERS))
+def test_accountability_and_leader_levers_reach_the_model(key: str) -> None:
+    from sim.config import load_scenario
+    from sim.viz.explorer import LEVERS_BY_KEY, lever_values
+
+    param, value = NEW_LEVERS[key]
+    assert LEVERS_BY_KEY[key].param == param
+    assert LEVERS_BY_KEY[key].live  # a class moves them while the model runs
+    default = load_scenario(None).flat()[param]
+    assert default != value
+    model = ExplorerModel(population_size=50, **{key: value})
+    assert model.params.flat()[param] == value
+    assert lever_values(model.params)[key] == value
+
+
+def test_push_kind_offers_recognition_and_rules_offer_every_regime() -> None:
+    from sim.viz.explorer import LEVERS_BY_KEY
+
+    assert LEVERS_BY_KEY["kind"].choices == ("reward", "sanction", "both", "recognition")
+    assert LEVERS_BY_KEY["rules"].choices == ("none", "imposed", "co_created")
+
+
+def test_leaders_are_drawn_as_their_own_markers() -> None:
+    model = ExplorerModel("leaders_cascade", population_size=120)
+    figure = NetworkFigure(model)
+    leader = np.asarray(model.state.leader, dtype=bool)
+    assert 0 < leader.sum() < leader.size
+    np.testing.assert_allclose(figure.leaders.get_offsets(), model.positions[leader])
+    assert len(figure.nodes.get_offsets()) == (~leader).sum()
+    labels = [t.get_text() for t in figure.figure.axes[0].get_legend().get_texts()]
+    assert "leader" in labels and "leader pushing inside" in labels
+
+
+def test_pushing_leaders_get_the_gold_outline() -> None:
+    from matplotlib.colors import to_rgba
+
+    from sim.viz.figures import LEADER_PUSHING
+
+    model = ExplorerModel("leaders_cascade", population_size=120)
+    figure = NetworkFigure(model)
+    for _ in range(40):
+        model.step()
+    figure.update(model)
+    gold = np.all(np.isclose(figure.leaders.get_edgecolors(), to_rgba(LEADER_PUSHING)), axis=1)
+    assert gold.sum() == figure._pushing(model)[model.state.leader].sum() > 0
+    model.set_parameter("leaders.incentive", 0.0)  # no push inside: no gold outline
+    figure.update(model)
+    gold = np.all(np.isclose(figure.leaders.get_edgecolors(), to_rgba(LEADER_PUSHING)), axis=1)
+    assert not gold.any()
+
+
+def test_spend_panel_plots_total_spend() -> None:
+    model = ExplorerModel("mutual_accountability", population_size=60)
+    series = TimeSeriesFigure(model)
+    for _ in range(5):
+        model.step()
+    frame = model.metrics_frame()
+    series.update(frame)
+    np.testing.assert_allclose(series.lines["spend"].get_ydata(), frame["spend"])
+    assert frame["spend"].iloc[-1] > 0 == frame["incentive_spend"].sum()  # accountability costs
+    assert series.axes[3].get_title().startswith("Spend per step")

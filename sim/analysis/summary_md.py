@@ -202,7 +202,7 @@ def _table_lines(runs: pd.DataFrame, summary: pd.DataFrame, manifest: dict) -> l
             "",
         ]
         table = table.head(MAX_ROWS)
-    return [*lines, _markdown(table), ""]
+    return [*lines, markdown(table), ""]
 
 
 def _control_lines(runs: pd.DataFrame, summary: pd.DataFrame, control: str) -> list[str]:
@@ -244,12 +244,13 @@ def _influence_lines(indices: pd.DataFrame) -> list[str]:
         "parameter, alone and with others); mu_star the mean absolute Morris effect; conf the "
         "half-width of its 95% confidence interval. All indices: `sensitivity.csv`.",
         "",
-        _markdown(table),
+        markdown(table),
         "",
     ]
 
 
-def _markdown(table: pd.DataFrame) -> str:
+def markdown(table: pd.DataFrame) -> str:
+    """A markdown table of strings and numbers (floats to three significant digits)."""
     header = [str(c) for c in table.columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in table.itertuples(index=False):

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.config import NAME_PATTERN
+from sim.config import NAME_PATTERN, SECTION_MODELS
 from sim.experiment.contest import Contest, expand
 from sim.experiment.errors import ExperimentError, suggest
 from sim.loading import ConfigError, parse_toml, read_text, safe_name
@@ -198,19 +198,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
 
 
 #: Top-level keys of a scenario file that an experiment file never has.
-SCENARIO_KEYS = (
-    "steps",
-    "population",
-    "network",
-    "dialogue",
-    "vision",
-    "pull",
-    "push",
-    "motivation",
-    "decision",
-    "metrics",
-    "schedule",
-)
+SCENARIO_KEYS = ("steps", *SECTION_MODELS, "schedule")
 
 
 def _check_not_scenario(data: dict[str, Any], source: str) -> None:

@@ -10,7 +10,10 @@ import pandas as pd
 
 from sim.analysis import stats
 from sim.analysis.labels import metric_label
-from sim.analysis.summary_md import cell
+from sim.analysis.summary_md import (
+    cell,
+    markdown,  # noqa: F401 (re-exported for the sections)
+)
 
 #: Size of the report's figures (inches) and resolution: small PNGs, fit to commit.
 DPI = 90
@@ -90,16 +93,6 @@ def summary_cell(runs: pd.DataFrame, variant: str, metric: str) -> str:
     vals = values(runs, variant, metric)
     mean, low, high, n = ci_of(vals)
     return cell(mean, low, high, n, len(vals))
-
-
-def markdown(table: pd.DataFrame) -> str:
-    """A markdown table of strings and numbers."""
-    header = [str(c) for c in table.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in table.itertuples(index=False):
-        shown = [f"{v:.3g}" if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(shown) + " |")
-    return "\n".join(lines)
 
 
 def pair_sentences(runs: pd.DataFrame, pairs: list[tuple[str, str]], metric: str) -> list[str]:

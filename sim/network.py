@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from numba import njit
 from scipy.sparse import csr_matrix
 
 
@@ -160,5 +161,17 @@ def neighbour_mean(graph: Graph, values: np.ndarray) -> np.ndarray:
     """
     if graph.well_mixed:
         return np.full(graph.n, values.mean())
-    sums = graph.adjacency @ values.astype(np.float64, copy=False)
-    return sums / np.maximum(graph.degree, 1)
+    return _csr_mean(graph.indptr, graph.indices, values)
+
+
+@njit(cache=True)
+def _csr_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Row means of a 0/1 CSR matrix times ``values`` (one compiled pass, no sparse object)."""
+    n = indptr.size - 1
+    out = np.empty(n)
+    for i in range(n):
+        total = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            total += values[indices[k]]
+        out[i] = total / max(indptr[i + 1] - indptr[i], 1)
+    return out

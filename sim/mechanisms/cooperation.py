@@ -25,6 +25,7 @@ Gachter 2010: imperfect conditional cooperation explains the decay).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.config import SOCIAL_TYPES
 
@@ -36,14 +37,22 @@ def material_cost(effort: np.ndarray, public_return: float) -> np.ndarray:
     return (1.0 - public_return) * effort
 
 
+@njit(cache=True)
 def reciprocity(social_type: np.ndarray, belief: np.ndarray, weight: float) -> np.ndarray:
     """Reciprocity utility of acting for every actor, given its type and belief."""
-    response = np.select(
-        [social_type == CONDITIONAL, social_type == HUMP_SHAPED, social_type == OTHER],
-        [belief, np.minimum(belief, 1.0 - belief), 0.5 * belief],
-        0.0,
-    )
-    return weight * response
+    out = np.empty(belief.size)
+    for i in range(belief.size):  # compiled: one pass instead of a select over four masks
+        kind, expected = social_type[i], belief[i]
+        if kind == CONDITIONAL:
+            response = expected
+        elif kind == HUMP_SHAPED:
+            response = min(expected, 1.0 - expected)
+        elif kind == OTHER:
+            response = 0.5 * expected
+        else:
+            response = 0.0
+        out[i] = weight * response
+    return out
 
 
 def update_beliefs(belief: np.ndarray, neighbours_acting: np.ndarray, rate: float) -> np.ndarray:

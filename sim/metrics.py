@@ -256,15 +256,31 @@ def clusters_of_cells(
 
 def occupied_cells(vision: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
     """Integer coordinates of the grid cells occupied by ``vision`` and how many each holds."""
-    coords = np.floor(vision / cell).astype(np.int64)
-    dims = coords.shape[1]
+    dims = vision.shape[1]
     radix = int(math.floor(1.0 / cell)) + 1
-    if radix**dims < 2**62:  # one integer key per cell: a fast 1-D unique
-        keys = coords @ (radix ** np.arange(dims, dtype=np.int64))
-        _, first, weight = np.unique(keys, return_index=True, return_counts=True)
-        return coords[first], weight
+    if radix**dims < 2**62:  # one integer key per cell: a compiled sort of the keys
+        return _cells_by_key(vision, cell, radix ** np.arange(dims, dtype=np.int64))
+    coords = np.floor(vision / cell).astype(np.int64)
     cells, weight = np.unique(coords, axis=0, return_counts=True)
     return cells, weight
+
+
+@njit(cache=True)
+def _cells_by_key(vision, cell, place):
+    n, dims = vision.shape
+    coords = np.empty((n, dims), dtype=np.int64)
+    keys = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        for k in range(dims):
+            coords[i, k] = np.floor(vision[i, k] / cell)
+            keys[i] += coords[i, k] * place[k]
+    order = np.argsort(keys)
+    first = np.ones(n, dtype=np.bool_)
+    for a in range(1, n):
+        first[a] = keys[order[a]] != keys[order[a - 1]]
+    starts = np.flatnonzero(first)
+    weight = np.diff(np.append(starts, n))
+    return coords[order[starts]], weight
 
 
 @njit(cache=True)

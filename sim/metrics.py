@@ -311,6 +311,13 @@ def _linked_cells(cells: np.ndarray, cell: float, radius: float) -> np.ndarray:
             j = order[b]
             if cells[j, 0] - cells[i, 0] > reach:
                 break
+            near = True
+            for k in range(1, dims):  # cheap integer rejection of cells out of reach
+                if abs(cells[j, k] - cells[i, k]) > reach:
+                    near = False
+                    break
+            if not near:
+                continue
             root_i, root_j = _find(parent, i), _find(parent, j)
             if root_i == root_j:
                 continue

@@ -295,43 +295,54 @@ def _find(parent: np.ndarray, i: int) -> int:
 def _linked_cells(cells: np.ndarray, cell: float, radius: float) -> np.ndarray:
     """Component label of every cell; cells whose centres lie within ``radius`` are linked.
 
-    Distances are computed in floating point exactly as ``scipy.spatial.cKDTree.query_pairs``
-    does (sum of squared differences <= radius^2), so ties on the grid are decided as before.
-    Cells are swept in order of their first coordinate and only pairs that can be in reach are
-    compared (union-find with path halving).
+    Centre distances are compared in floating point exactly as
+    ``scipy.spatial.cKDTree.query_pairs`` does (sum of squared differences <= radius^2), so
+    ties on the grid are decided as before. Pairs are screened first by their exact integer
+    offsets (a vectorizable loop over cells sorted by their first coordinate); only pairs on
+    the boundary sphere need the floating-point test.
     """
     m, dims = cells.shape
-    centres = (cells + 0.5) * cell
     order = np.argsort(cells[:, 0], kind="mergesort")
+    coords = np.ascontiguousarray(cells[order].T).astype(np.int32)  # dims x m, sorted
+    centres = (cells[order] + 0.5) * cell
+    bound = radius * radius
+    ratio = bound / (cell * cell)  # squared radius in cells (4 K for count_clusters)
+    reach = int(math.sqrt(ratio)) + 1
     parent = np.arange(m)
-    bound, reach = radius * radius, int(radius / cell) + 1  # reach: whole cells, with margin
-    for a in range(m):
-        i = order[a]
-        for b in range(a + 1, m):
-            j = order[b]
-            if cells[j, 0] - cells[i, 0] > reach:
-                break
-            near = True
-            for k in range(1, dims):  # cheap integer rejection of cells out of reach
-                if abs(cells[j, k] - cells[i, k]) > reach:
-                    near = False
-                    break
-            if not near:
+    gaps = np.empty(m, dtype=np.int32)
+    end = 0
+    for i in range(m):
+        while end < m and coords[0, end] - coords[0, i] <= reach:
+            end += 1
+        width = end - i - 1
+        gaps[:width] = 0
+        for k in range(dims):  # squared integer offsets to every cell in the window
+            here = coords[k, i]
+            row = coords[k, i + 1 : end]
+            for w in range(width):
+                step = row[w] - here
+                gaps[w] += step * step
+        for w in range(width):
+            if gaps[w] > ratio + 0.5:  # surely out of reach
+                continue
+            j = i + 1 + w
+            if gaps[w] > ratio - 0.5 and not _within(centres, i, j, bound):  # on the boundary
                 continue
             root_i, root_j = _find(parent, i), _find(parent, j)
-            if root_i == root_j:
-                continue
-            total = 0.0
-            for k in range(dims):
-                gap = centres[i, k] - centres[j, k]
-                total += gap * gap
-                if total > bound:
-                    break
-            if total <= bound:
-                parent[max(root_i, root_j)] = min(root_i, root_j)
+            parent[max(root_i, root_j)] = min(root_i, root_j)
+    labels = np.empty(m, dtype=np.int64)
     for i in range(m):
-        parent[i] = _find(parent, i)
-    return parent
+        labels[order[i]] = _find(parent, i)
+    return labels
+
+
+@njit(cache=True)
+def _within(centres: np.ndarray, i: int, j: int, bound: float) -> bool:
+    total = 0.0
+    for k in range(centres.shape[1]):
+        gap = centres[i, k] - centres[j, k]
+        total += gap * gap
+    return total <= bound
 
 
 def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from sim.config import SOCIAL_TYPES
 CONDITIONAL, FREE_RIDER, HUMP_SHAPED, OTHER = range(len(SOCIAL_TYPES))  # codes in SOCIAL_TYPES
 
 
+@njit(cache=True)
 def material_cost(effort: np.ndarray, public_return: float) -> np.ndarray:
     """The net private cost of acting: effort less one's own share of its return."""
     return (1.0 - public_return) * effort
@@ -55,6 +56,7 @@ def reciprocity(social_type: np.ndarray, belief: np.ndarray, weight: float) -> n
     return out
 
 
+@njit(cache=True)
 def update_beliefs(belief: np.ndarray, neighbours_acting: np.ndarray, rate: float) -> np.ndarray:
     """Beliefs move toward the observed share of neighbours acting."""
     return belief + rate * (neighbours_acting - belief)

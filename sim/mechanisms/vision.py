@@ -63,6 +63,7 @@ def influence(voice: np.ndarray, heard: np.ndarray) -> np.ndarray:
     return weights * np.count_nonzero(heard) / total if total > 0 else weights
 
 
+@njit(cache=True)
 def update_ownership(
     ownership: np.ndarray,
     heard: np.ndarray | None,

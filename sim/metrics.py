@@ -228,10 +228,23 @@ class Recorder:
         return df
 
 
+@njit(cache=True)
 def vision_dispersion(vision: np.ndarray) -> float:
     """Mean RMS distance of visions from their centroid."""
-    centred = vision - vision.mean(axis=0)
-    return float(np.sqrt(np.einsum("ij,ij->i", centred, centred) / vision.shape[1]).mean())
+    n, dims = vision.shape
+    centre = np.zeros(dims)
+    for i in range(n):
+        for k in range(dims):
+            centre[k] += vision[i, k]
+    centre /= n
+    total = 0.0
+    for i in range(n):  # compiled: two passes, no N x K temporaries
+        sq = 0.0
+        for k in range(dims):
+            gap = vision[i, k] - centre[k]
+            sq += gap * gap
+        total += np.sqrt(sq / dims)
+    return total / n
 
 
 def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01) -> int:

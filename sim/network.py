@@ -145,12 +145,17 @@ def random_neighbours(graph: Graph, actors: np.ndarray, rng: np.random.Generator
     if graph.well_mixed:
         partner = rng.integers(0, graph.n - 1, size=actors.size)
         return partner + (partner >= actors)  # anyone but oneself
-    degree = graph.indptr[actors + 1] - graph.indptr[actors]
-    pick = np.floor(rng.random(actors.size) * degree).astype(np.int64)
-    idx = graph.indptr[actors] + pick
+    return _pick(graph.indptr, graph.indices, actors, rng.random(actors.size))
+
+
+@njit(cache=True)
+def _pick(indptr, indices, actors, draws):
+    """The neighbour at position ``floor(draw * degree)`` of each actor (compiled)."""
     partner = np.full(actors.size, -1, dtype=np.int64)
-    has = degree > 0
-    partner[has] = graph.indices[idx[has]]
+    for p in range(actors.size):
+        start, degree = indptr[actors[p]], indptr[actors[p] + 1] - indptr[actors[p]]
+        if degree > 0:
+            partner[p] = indices[start + np.int64(np.floor(draws[p] * degree))]
     return partner
 
 

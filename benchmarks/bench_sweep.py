@@ -16,6 +16,9 @@ Overheads are measured within the same sweep, so they hold even on a busy machin
 - several workers: ``wall x workers`` minus the time the workers spent on runs (the
   ``duration`` column of runs.parquet), per run - idle workers included.
 
+Targets (issue 10, 300 actors x 300 steps): >= 40 runs/s on one worker, >= 75 on two; each
+line says whether its worker count meets its target.
+
 Wall-clock throughput and speed-up need an otherwise idle machine; the load average is
 printed next to them. ``--synthetic 0.25`` replaces the model by a 0.25 s sleep that returns
 a time series of the real shape: the speed-up and overhead it reports are the executor's
@@ -121,6 +124,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+TARGET_RUNS_PER_S = {1: 40.0, 2: 75.0}
+
+
 def report(args: argparse.Namespace, bare: float, workers: int, t: dict, first: float) -> None:
     """Print one line of results for a worker count."""
     if workers == 1 and not args.synthetic:
@@ -135,6 +141,10 @@ def report(args: argparse.Namespace, bare: float, workers: int, t: dict, first: 
         f"speed-up x{first / t['wall']:.2f}  overhead/run {overhead * 1e3:5.1f} ms "
         f"= {100 * overhead / bare:.1f}% of a bare run ({how})  [{load()}]"
     )
+    target = TARGET_RUNS_PER_S.get(workers)
+    if target and not args.synthetic:
+        met = "yes" if args.runs / t["wall"] >= target else "NO"
+        print(f"    target >= {target:.0f} runs/s on {workers} worker(s): {met}")
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
+from numba import njit
 
 from sim.mechanisms.motivation import top_of_scale_share
 
@@ -86,44 +86,122 @@ class StepCosts:
         return self.incentives + self.convening + self.accountability
 
 
+MEAN_COLUMNS = (  # per-actor quantities whose population mean is recorded, in this order
+    "participation",
+    "intrinsic_motivation",
+    "extrinsic_pressure",
+    "pull",
+    "habit",
+    "alignment",
+    "ownership",
+    "cant_not",
+    "undermining",
+    "belief",
+    "sanction_pressure",
+)
+
+
 def step_row(model: PushPullModel, pairs: int, made: float) -> dict[str, float]:
     """The metrics of the step just taken."""
     s, costs = model.state, model.costs
-    n_sectors = len(model.sector_names)
-    by_sector = np.bincount(s.sector, weights=s.acting, minlength=n_sectors)
-    by_sector /= np.maximum(np.bincount(s.sector, minlength=n_sectors), 1)
     budget = model.params.push.budget
-    sample = s.vision[model._cluster_sample]  # vision metrics on a fixed sample (exact if small)
-    row = {
-        "step": model.steps,
-        "participation": s.acting.mean(),
-        "intrinsic_motivation": s.intrinsic.mean(),
-        "extrinsic_pressure": s.pressure.mean(),
-        "pull": s.pull.mean(),
-        "habit": s.habit.mean(),
-        "alignment": s.alignment.mean(),
-        "ownership": s.ownership.mean(),
-        "cant_not": model.cant_not().mean(),
-        "progress": model.progress_total,
-        "progress_rate": made,
-        "incentive_spend": costs.incentives,
-        "convening_spend": costs.convening,
-        "accountability_spend": costs.accountability,
-        "spend": costs.total,
-        "budget_left": math.inf if budget is None else max(budget - model.spent, 0.0),
-        "incentive_active": float(model.pushing),
-        "dialogue_pairs": pairs,
-        "vision_dispersion": vision_dispersion(sample),
-        "vision_clusters": count_clusters(sample, model.params.metrics.cluster_distance),
-        "top_motivation_share": top_of_scale_share(s.intrinsic),
-        "undermining": s.undermining.mean(),
-        "belief": s.belief.mean(),
-        "sanction_pressure": s.sanction_felt.mean(),
-    }
+    means, by_sector = _means(
+        s.acting,
+        model.cant_not(),
+        s.intrinsic,
+        s.pressure,
+        s.pull,
+        s.habit,
+        s.alignment,
+        s.ownership,
+        s.undermining,
+        s.belief,
+        s.sanction_felt,
+        s.sector,
+        len(model.sector_names),
+    )
+    dispersion, clusters = model.vision_metrics(s.vision[model._cluster_sample])
+    row = dict(zip(MEAN_COLUMNS, means.tolist(), strict=True))
+    row.update(
+        {
+            "step": model.steps,
+            "progress": model.progress_total,
+            "progress_rate": made,
+            "incentive_spend": costs.incentives,
+            "convening_spend": costs.convening,
+            "accountability_spend": costs.accountability,
+            "spend": costs.total,
+            "budget_left": math.inf if budget is None else max(budget - model.spent, 0.0),
+            "incentive_active": float(model.pushing),
+            "dialogue_pairs": pairs,
+            "vision_dispersion": dispersion,  # on a fixed sample of actors (exact if small)
+            "vision_clusters": clusters,
+            "top_motivation_share": top_of_scale_share(s.intrinsic),
+        }
+    )
     row.update(
         {f"participation_{n}": v for n, v in zip(model.sector_names, by_sector, strict=True)}
     )
     return row
+
+
+@njit(cache=True)
+def _means(acting, cant_not, f1, f2, f3, f4, f5, f6, f7, f8, f9, sector, n_sectors):
+    """Means of every :data:`MEAN_COLUMNS` quantity, and participation within each sector.
+
+    One compiled pass over the actors (separate arguments: a tuple of arrays costs more to pass).
+    """
+    n = sector.size
+    sums = np.zeros(11)
+    acting_by = np.zeros(n_sectors)
+    counts = np.zeros(n_sectors)
+    for i in range(n):
+        sums[0] += acting[i]
+        sums[1] += f1[i]
+        sums[2] += f2[i]
+        sums[3] += f3[i]
+        sums[4] += f4[i]
+        sums[5] += f5[i]
+        sums[6] += f6[i]
+        sums[7] += cant_not[i]
+        sums[8] += f7[i]
+        sums[9] += f8[i]
+        sums[10] += f9[i]
+        acting_by[sector[i]] += acting[i]
+        counts[sector[i]] += 1.0
+    return sums / max(n, 1), acting_by / np.maximum(counts, 1.0)
+
+
+class VisionMetrics:
+    """Dispersion and cluster count of sampled visions, recomputed only when they change.
+
+    Visions change only through dialogue, and clusters only when a vision crosses a grid cell,
+    so most steps reuse the previous values; the results are exactly those of
+    :func:`vision_dispersion` and :func:`count_clusters`.
+    """
+
+    def __init__(self, distance: float) -> None:
+        self.distance = distance
+        self._vision: np.ndarray | None = None
+        self._cells: tuple[np.ndarray, np.ndarray] | None = None
+        self._values = (0.0, 0)
+
+    def __call__(self, vision: np.ndarray) -> tuple[float, int]:
+        """``(vision_dispersion, vision_clusters)`` of ``vision``."""
+        if self._vision is not None and np.array_equal(vision, self._vision):
+            return self._values
+        cells, weight = occupied_cells(vision, self.distance / 2)
+        clusters = self._values[1]
+        old = self._cells
+        if old is None or not (_same(cells, old[0]) and _same(weight, old[1])):
+            clusters = clusters_of_cells(cells, weight, self.distance, vision.shape[0])
+        self._vision, self._cells = vision.copy(), (cells, weight)
+        self._values = (vision_dispersion(vision), clusters)
+        return self._values
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.array_equal(a, b)
 
 
 class Recorder:
@@ -138,9 +216,7 @@ class Recorder:
         """Store one row; missing columns stay NaN."""
         if self.rows == self._data.shape[0]:  # the explorer can run past the planned steps
             self._data = np.vstack([self._data, np.full_like(self._data, np.nan)])
-        row = self._data[self.rows]
-        for i, name in enumerate(self.columns):
-            row[i] = values.get(name, np.nan)
+        self._data[self.rows] = [values.get(name, np.nan) for name in self.columns]
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:
@@ -152,53 +228,134 @@ class Recorder:
         return df
 
 
+@njit(cache=True)
 def vision_dispersion(vision: np.ndarray) -> float:
     """Mean RMS distance of visions from their centroid."""
-    centred = vision - vision.mean(axis=0)
-    return float(np.sqrt(np.einsum("ij,ij->i", centred, centred) / vision.shape[1]).mean())
+    n, dims = vision.shape
+    centre = np.zeros(dims)
+    for i in range(n):
+        for k in range(dims):
+            centre[k] += vision[i, k]
+    centre /= n
+    total = 0.0
+    for i in range(n):  # compiled: two passes, no N x K temporaries
+        sq = 0.0
+        for k in range(dims):
+            gap = vision[i, k] - centre[k]
+            sq += gap * gap
+        total += np.sqrt(sq / dims)
+    return total / n
 
 
 def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01) -> int:
-    """Number of single-linkage clusters (RMS distance < ``distance``) holding >= ``min_share``.
+    """Number of single-linkage clusters (RMS distance <= ``distance``) holding >= ``min_share``.
 
     Visions are first snapped to a grid of half the linkage distance, so converged groups collapse
-    to a few occupied cells and the pair search stays cheap whatever the consensus.
+    to a few occupied cells; cells whose centres lie at most ``distance`` apart (RMS) are linked.
     """
-    n_points, dims = vision.shape
+    cells, weight = occupied_cells(vision, distance / 2)
+    return clusters_of_cells(cells, weight, distance, vision.shape[0], min_share)
+
+
+def clusters_of_cells(
+    cells: np.ndarray, weight: np.ndarray, distance: float, n_points: int, min_share: float = 0.01
+) -> int:
+    """:func:`count_clusters` from the occupied cells and their counts."""
     cell = distance / 2
-    coords = np.floor(vision / cell).astype(np.int64)
-    radix = int(math.floor(1.0 / cell)) + 1
-    if radix**dims < 2**62:  # one integer key per cell: a fast 1-D unique
-        keys = coords @ (radix ** np.arange(dims, dtype=np.int64))
-        _, first, weight = np.unique(keys, return_index=True, return_counts=True)
-        cells = coords[first]
-    else:
-        cells, weight = np.unique(coords, axis=0, return_counts=True)
-    centres = (cells + 0.5) * cell
-    pairs = cKDTree(centres).query_pairs(distance * math.sqrt(dims), output_type="ndarray")
-    labels = _component_labels(centres.shape[0], pairs)
+    labels = _linked_cells(cells, cell, distance * math.sqrt(cells.shape[1]))
     sizes = np.bincount(labels, weights=weight)
     return int(np.count_nonzero(sizes >= max(2, min_share * n_points)))
 
 
-def _component_labels(n: int, pairs: np.ndarray) -> np.ndarray:
-    """Connected components by min-label propagation with pointer jumping (few, cheap passes).
+def occupied_cells(vision: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """Integer coordinates of the grid cells occupied by ``vision`` and how many each holds."""
+    dims = vision.shape[1]
+    radix = int(math.floor(1.0 / cell)) + 1
+    if radix**dims < 2**62:  # one integer key per cell: a compiled sort of the keys
+        return _cells_by_key(vision, cell, radix ** np.arange(dims, dtype=np.int64))
+    coords = np.floor(vision / cell).astype(np.int64)
+    cells, weight = np.unique(coords, axis=0, return_counts=True)
+    return cells, weight
 
-    At the few hundred cells involved this beats building a scipy sparse graph every step.
+
+@njit(cache=True)
+def _cells_by_key(vision, cell, place):
+    n, dims = vision.shape
+    coords = np.empty((n, dims), dtype=np.int64)
+    keys = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        for k in range(dims):
+            coords[i, k] = np.floor(vision[i, k] / cell)
+            keys[i] += coords[i, k] * place[k]
+    order = np.argsort(keys)
+    first = np.ones(n, dtype=np.bool_)
+    for a in range(1, n):
+        first[a] = keys[order[a]] != keys[order[a - 1]]
+    starts = np.flatnonzero(first)
+    weight = np.diff(np.append(starts, n))
+    return coords[order[starts]], weight
+
+
+@njit(cache=True)
+def _find(parent: np.ndarray, i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]  # path halving keeps the trees flat
+        i = parent[i]
+    return i
+
+
+@njit(cache=True)
+def _linked_cells(cells: np.ndarray, cell: float, radius: float) -> np.ndarray:
+    """Component label of every cell; cells whose centres lie within ``radius`` are linked.
+
+    Centre distances are compared in floating point exactly as
+    ``scipy.spatial.cKDTree.query_pairs`` does (sum of squared differences <= radius^2), so
+    ties on the grid are decided as before. Pairs are screened first by their exact integer
+    offsets (a vectorizable loop over cells sorted by their first coordinate); only pairs on
+    the boundary sphere need the floating-point test.
     """
-    labels = np.arange(n)
-    if len(pairs) == 0:
-        return labels
-    a, b = pairs[:, 0], pairs[:, 1]
-    while True:
-        low = np.minimum(labels[a], labels[b])
-        new = labels.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, b, low)
-        new = new[new]
-        if np.array_equal(new, labels):
-            return labels
-        labels = new
+    m, dims = cells.shape
+    order = np.argsort(cells[:, 0], kind="mergesort")
+    coords = np.ascontiguousarray(cells[order].T).astype(np.int32)  # dims x m, sorted
+    centres = (cells[order] + 0.5) * cell
+    bound = radius * radius
+    ratio = bound / (cell * cell)  # squared radius in cells (4 K for count_clusters)
+    reach = int(math.sqrt(ratio)) + 1
+    parent = np.arange(m)
+    gaps = np.empty(m, dtype=np.int32)
+    end = 0
+    for i in range(m):
+        while end < m and coords[0, end] - coords[0, i] <= reach:
+            end += 1
+        width = end - i - 1
+        gaps[:width] = 0
+        for k in range(dims):  # squared integer offsets to every cell in the window
+            here = coords[k, i]
+            row = coords[k, i + 1 : end]
+            for w in range(width):
+                step = row[w] - here
+                gaps[w] += step * step
+        for w in range(width):
+            if gaps[w] > ratio + 0.5:  # surely out of reach
+                continue
+            j = i + 1 + w
+            if gaps[w] > ratio - 0.5 and not _within(centres, i, j, bound):  # on the boundary
+                continue
+            root_i, root_j = _find(parent, i), _find(parent, j)
+            parent[max(root_i, root_j)] = min(root_i, root_j)
+    labels = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        labels[order[i]] = _find(parent, i)
+    return labels
+
+
+@njit(cache=True)
+def _within(centres: np.ndarray, i: int, j: int, bound: float) -> bool:
+    total = 0.0
+    for k in range(centres.shape[1]):
+        gap = centres[i, k] - centres[j, k]
+        total += gap * gap
+    return total <= bound
 
 
 def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> dict[str, Any]:

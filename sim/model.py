@@ -64,12 +64,13 @@ class PushPullModel(mesa.Model):
             net.rewiring,
             self.rng,
         )
-        Actor.create_agents(self, self.state.size, np.arange(self.state.size))
+        self._actors_created = False  # Actor views are created on first use (see agents)
         self._sector_start_visions = self._sector_means(self.state.vision)
         self._phases: dict[int, dict[str, Any]] = {}
         for phase in scenario.schedule:  # phases at the same step apply in file order
             self._phases.setdefault(phase.step, {}).update(phase.set)
         self._cluster_sample = self._draw_cluster_sample()
+        self.vision_metrics = metrics.VisionMetrics(scenario.metrics.cluster_distance)
         self.shared_vision: np.ndarray | None = None
         self.progress_total = 0.0
         self.progress_signal = 0.0
@@ -82,6 +83,32 @@ class PushPullModel(mesa.Model):
         )
         self._refresh_derived()
         self._initial_choice()
+
+    # -- Mesa agents ------------------------------------------------------------------------
+    # Nothing in a step touches Actor objects, and creating a million of them takes seconds, so
+    # they are created the first time any of Mesa's agent collections is asked for.
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every actor as a ``mesa.Agent`` (created on first access)."""
+        self._create_actors()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        """Mesa's agents by type (created on first access)."""
+        self._create_actors()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's agent types (created on first access)."""
+        self._create_actors()
+        return super().agent_types
+
+    def _create_actors(self) -> None:
+        if not self._actors_created:
+            self._actors_created = True
+            Actor.create_agents(self, self.state.size, np.arange(self.state.size))
 
     # -- parameters -------------------------------------------------------------------------
     def set_parameter(self, name: str, value: Any) -> None:

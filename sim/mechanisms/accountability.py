@@ -40,6 +40,7 @@ partner taking part: everybody for co-created rules, the convener's sector for i
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.mechanisms.cooperation import CONDITIONAL, FREE_RIDER
 from sim.mechanisms.push import controllingness
@@ -59,6 +60,7 @@ def sanction_propensity(social_type: np.ndarray, rules: str) -> np.ndarray:
     return by_type * RULE_LEGITIMACY[rules]
 
 
+@njit(cache=True)
 def expected_sanction(
     sanctioners: np.ndarray, measurement: float, peer_sanction: float, loss_aversion: float
 ) -> np.ndarray:

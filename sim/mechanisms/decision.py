@@ -18,15 +18,18 @@ belief, habit) left as they are.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 CANT_NOT_THRESHOLD = 0.9
 
 
+@njit(cache=True)
 def act_probability(utility: np.ndarray, noise: float) -> np.ndarray:
     """Logistic choice probability, numerically safe for large |U/T|."""
     return 0.5 * (1.0 + np.tanh(0.5 * utility / noise))
 
 
+@njit(cache=True)
 def utility(
     intrinsic: np.ndarray,
     pressure: np.ndarray | float,
@@ -44,6 +47,7 @@ def decide(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return rng.random(probability.size) < probability
 
 
+@njit(cache=True)
 def cant_not(
     intrinsic: np.ndarray,
     habit: np.ndarray,

@@ -20,6 +20,7 @@ Every dialogue held costs ``dialogue.cost`` (time), whether or not the pair conv
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.network import Graph, random_neighbours
 
@@ -57,21 +58,43 @@ def dialogue_step(
         return vision, 0, 0
     speakers = np.flatnonzero(rng.random(n) < rate)
     partners = random_neighbours(graph, speakers, rng)
-    valid = partners >= 0
-    speakers, partners = speakers[valid], partners[valid]
-    held = int(speakers.size)
-    gap = vision[partners] - vision[speakers]
-    agree = perceived_distance(np.abs(gap), focus) < confidence
-    speakers, partners, gap = speakers[agree], partners[agree], gap[agree]
-    if speakers.size == 0 or convergence <= 0:
+    weights = owa_weights(vision.shape[1], focus)
+    return _converge(vision, speakers, partners, confidence, convergence, weights)
+
+
+@njit(cache=True)
+def _converge(vision, speakers, partners, confidence, convergence, weights):
+    """Move every agreeing pair toward each other (compiled; moves summed from old visions).
+
+    Isolated speakers (partner -1) hold no dialogue.
+    """
+    n, dims = vision.shape
+    agree = np.zeros(speakers.size, dtype=np.bool_)
+    held = pairs = 0
+    diff = np.empty(dims)
+    for p in range(speakers.size):
+        if partners[p] < 0:
+            continue
+        held += 1
+        for k in range(dims):
+            diff[k] = abs(vision[partners[p], k] - vision[speakers[p], k])
+        ordered = -np.sort(-diff)  # largest first, as in perceived_distance
+        distance = 0.0
+        for k in range(dims):
+            distance += ordered[k] * weights[k]
+        if distance < confidence:
+            agree[p] = True
+            pairs += 1
+    if pairs == 0 or convergence <= 0:
         return vision, held, 0
-    # Sum every pair's pull on both partners in one flat bincount (no per-actor loop).
-    dims = vision.shape[1]
-    cells = np.concatenate([speakers, partners])[:, None] * dims + np.arange(dims)
-    pulls = np.concatenate([gap, -gap])
-    delta = np.bincount(cells.ravel(), weights=pulls.ravel(), minlength=n * dims)
-    delta *= convergence  # in place: at a million actors every temporary costs
-    delta += vision.ravel()
-    moved = delta.reshape(n, dims)
-    np.clip(moved, 0.0, 1.0, out=moved)
-    return moved, held, int(speakers.size)
+    delta = np.zeros((n, dims))
+    for side in range(2):  # every speaker's move first, then every partner's (summation order)
+        for p in range(speakers.size):
+            if agree[p]:
+                me, other = (speakers[p], partners[p]) if side == 0 else (partners[p], speakers[p])
+                for k in range(dims):
+                    delta[me, k] += vision[other, k] - vision[me, k]
+    for i in range(n):  # in place: at a million actors every temporary costs
+        for k in range(dims):
+            delta[i, k] = min(max(delta[i, k] * convergence + vision[i, k], 0.0), 1.0)
+    return delta, held, pairs

@@ -33,21 +33,25 @@ Habit follows one's own behaviour (Lally et al. 2010; Wood & Neal 2007):
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 TOP_OF_SCALE = 0.99
 
 
+@njit(cache=True)
 def effective_interest(disposition: np.ndarray, undermining: np.ndarray) -> np.ndarray:
     """Interest left after undermining (or raised by crowding-in), in [0, 1]."""
     return np.clip(disposition * (1.0 - undermining), 0.0, 1.0)
 
 
+@njit(cache=True)
 def motivation_target(interest: np.ndarray, pull: np.ndarray) -> np.ndarray:
     """Where intrinsic motivation heads: interest combined with pull, in [0, 1]."""
     pull = np.clip(pull, -1.0, 1.0)
     return np.where(pull >= 0, interest + pull * (1.0 - interest), interest * (1.0 + pull))
 
 
+@njit(cache=True)
 def update_intrinsic(
     intrinsic: np.ndarray,
     interest: np.ndarray,
@@ -61,6 +65,7 @@ def update_intrinsic(
     return moved
 
 
+@njit(cache=True)
 def update_undermining(
     undermining: np.ndarray,
     control: np.ndarray,
@@ -82,6 +87,7 @@ def top_of_scale_share(intrinsic: np.ndarray) -> float:
     return float(np.count_nonzero(intrinsic >= TOP_OF_SCALE)) / max(intrinsic.size, 1)
 
 
+@njit(cache=True)
 def update_habit(habit: np.ndarray, acting: np.ndarray, habit_rate: float) -> np.ndarray:
     """Habit drifts toward 1 while acting and toward 0 while not."""
     return habit + habit_rate * (acting - habit)

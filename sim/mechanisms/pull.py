@@ -22,8 +22,10 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
+@njit(cache=True)
 def vision_pull(
     alignment: np.ndarray,
     ownership: np.ndarray,
@@ -37,11 +39,13 @@ def vision_pull(
     return clarity * (attraction - repulsion)
 
 
+@njit(cache=True)
 def social_reinforcement(neighbours_acting: np.ndarray, threshold: float) -> np.ndarray:
     """Peer reinforcement ``r(n)``: zero below the threshold share, linear above it."""
     return np.maximum(neighbours_acting - threshold, 0.0) / (1.0 - threshold)
 
 
+@njit(cache=True)
 def pull_strength(
     vision: np.ndarray | None,
     neighbours_acting: np.ndarray,

@@ -42,6 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 CONTROL_BY_KIND = {"reward": 1.0, "sanction": 1.5, "both": 1.5}
 CONTROL_BY_CONTINGENCY = {"engagement": 1.0, "performance": 0.7}
@@ -72,6 +73,7 @@ def controllingness(kind: str, contingency: str, monitoring: float, legitimacy: 
     return CONTROL_BY_KIND[kind] * contingent * climate
 
 
+@njit(cache=True)
 def expected_pressure(
     reached: np.ndarray,
     sensitivity: np.ndarray,

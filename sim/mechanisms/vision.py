@@ -25,6 +25,7 @@ Alignment of actor i with S is a Gaussian kernel of the RMS distance,
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def heard_actors(
@@ -62,6 +63,7 @@ def influence(voice: np.ndarray, heard: np.ndarray) -> np.ndarray:
     return weights * np.count_nonzero(heard) / total if total > 0 else weights
 
 
+@njit(cache=True)
 def update_ownership(
     ownership: np.ndarray,
     heard: np.ndarray | None,
@@ -84,8 +86,15 @@ def ownership_gain(
     return voice_ownership + (1.0 - voice_ownership) * shaped
 
 
+@njit(cache=True)
 def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.ndarray:
     """Gaussian alignment of every actor's vision with the shared vision, in (0, 1]."""
-    diff = vision - shared
-    sq = np.einsum("ij,ij->i", diff, diff) / vision.shape[1]
-    return np.exp(-sq / (2.0 * tolerance**2))
+    n, dims = vision.shape
+    out = np.empty(n)
+    for i in range(n):  # compiled: one pass, no N x K temporaries
+        sq = 0.0
+        for k in range(dims):
+            diff = vision[i, k] - shared[k]
+            sq += diff * diff
+        out[i] = np.exp(-(sq / dims) / (2.0 * tolerance**2))
+    return out

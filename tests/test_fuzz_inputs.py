@@ -121,15 +121,18 @@ def mutated(base: dict[str, Any], paths: list[tuple]) -> st.SearchStrategy[bytes
         doc = copy.deepcopy(base)
         for path, value in changes:
             target = doc
-            for key in path[:-1]:
+            for depth, key in enumerate(path):
+                if isinstance(target, list) and not isinstance(key, int):
+                    break  # an earlier change made this a list: the path no longer applies
+                if depth == len(path) - 1:
+                    if isinstance(target, list):
+                        target[min(key, len(target) - 1)] = value
+                    else:
+                        target[key] = value
+                    break
                 target = target[key] if isinstance(target, list) else target.setdefault(key, {})
                 if not isinstance(target, dict | list):
                     break
-            else:
-                if isinstance(target, list):
-                    target[min(path[-1], len(target) - 1)] = value
-                else:
-                    target[path[-1]] = value
         return tomli_w.dumps(doc).encode()
 
     change = st.tuples(st.sampled_from(paths), NASTY)

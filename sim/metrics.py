@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from sim.mechanisms.motivation import top_of_scale_share
 
 if TYPE_CHECKING:
     from sim.config import Scenario
@@ -102,26 +101,12 @@ MEAN_COLUMNS = (  # per-actor quantities whose population mean is recorded, in t
 
 
 def step_row(model: PushPullModel, pairs: int, made: float) -> dict[str, float]:
-    """The metrics of the step just taken."""
+    """The metrics of the step just taken (population means from the step's compiled sums)."""
     s, costs = model.state, model.costs
     budget = model.params.push.budget
-    means, by_sector = _means(
-        s.acting,
-        model.cant_not(),
-        s.intrinsic,
-        s.pressure,
-        s.pull,
-        s.habit,
-        s.alignment,
-        s.ownership,
-        s.undermining,
-        s.belief,
-        s.sanction_felt,
-        s.sector,
-        len(model.sector_names),
-    )
+    sums, n = model.step_sums, max(s.size, 1)
     dispersion, clusters = model.vision_metrics(s.vision[model._cluster_sample])
-    row = dict(zip(MEAN_COLUMNS, means.tolist(), strict=True))
+    row = dict(zip(MEAN_COLUMNS, (sums[: len(MEAN_COLUMNS)] / n).tolist(), strict=True))
     row.update(
         {
             "step": model.steps,
@@ -136,72 +121,36 @@ def step_row(model: PushPullModel, pairs: int, made: float) -> dict[str, float]:
             "dialogue_pairs": pairs,
             "vision_dispersion": dispersion,  # on a fixed sample of actors (exact if small)
             "vision_clusters": clusters,
-            "top_motivation_share": top_of_scale_share(s.intrinsic),
+            "top_motivation_share": sums[len(MEAN_COLUMNS)] / n,  # the top_of_scale sum
         }
     )
+    by_sector = model.acting_by_sector / np.maximum(model.sector_sizes, 1.0)
     row.update(
         {f"participation_{n}": v for n, v in zip(model.sector_names, by_sector, strict=True)}
     )
     return row
 
 
-@njit(cache=True)
-def _means(acting, cant_not, f1, f2, f3, f4, f5, f6, f7, f8, f9, sector, n_sectors):
-    """Means of every :data:`MEAN_COLUMNS` quantity, and participation within each sector.
-
-    One compiled pass over the actors (separate arguments: a tuple of arrays costs more to pass).
-    """
-    n = sector.size
-    sums = np.zeros(11)
-    acting_by = np.zeros(n_sectors)
-    counts = np.zeros(n_sectors)
-    for i in range(n):
-        sums[0] += acting[i]
-        sums[1] += f1[i]
-        sums[2] += f2[i]
-        sums[3] += f3[i]
-        sums[4] += f4[i]
-        sums[5] += f5[i]
-        sums[6] += f6[i]
-        sums[7] += cant_not[i]
-        sums[8] += f7[i]
-        sums[9] += f8[i]
-        sums[10] += f9[i]
-        acting_by[sector[i]] += acting[i]
-        counts[sector[i]] += 1.0
-    return sums / max(n, 1), acting_by / np.maximum(counts, 1.0)
-
-
 class VisionMetrics:
     """Dispersion and cluster count of sampled visions, recomputed only when they change.
 
-    Visions change only through dialogue, and clusters only when a vision crosses a grid cell,
-    so most steps reuse the previous values; the results are exactly those of
-    :func:`vision_dispersion` and :func:`count_clusters`.
+    Visions change only through dialogue, so steps without a converging pair reuse the previous
+    values; the results are exactly those of :func:`vision_dispersion` and
+    :func:`count_clusters`.
     """
 
     def __init__(self, distance: float) -> None:
         self.distance = distance
         self._vision: np.ndarray | None = None
-        self._cells: tuple[np.ndarray, np.ndarray] | None = None
         self._values = (0.0, 0)
 
     def __call__(self, vision: np.ndarray) -> tuple[float, int]:
         """``(vision_dispersion, vision_clusters)`` of ``vision``."""
         if self._vision is not None and np.array_equal(vision, self._vision):
             return self._values
-        cells, weight = occupied_cells(vision, self.distance / 2)
-        clusters = self._values[1]
-        old = self._cells
-        if old is None or not (_same(cells, old[0]) and _same(weight, old[1])):
-            clusters = clusters_of_cells(cells, weight, self.distance, vision.shape[0])
-        self._vision, self._cells = vision.copy(), (cells, weight)
-        self._values = (vision_dispersion(vision), clusters)
+        self._vision = vision.copy()
+        self._values = (vision_dispersion(vision), count_clusters(vision, self.distance))
         return self._values
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and np.array_equal(a, b)
 
 
 class Recorder:
@@ -253,8 +202,24 @@ def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01)
     Visions are first snapped to a grid of half the linkage distance, so converged groups collapse
     to a few occupied cells; cells whose centres lie at most ``distance`` apart (RMS) are linked.
     """
-    cells, weight = occupied_cells(vision, distance / 2)
+    cell, dims = distance / 2, vision.shape[1]
+    radix = int(math.floor(1.0 / cell)) + 1
+    min_count = max(2, min_share * vision.shape[0])
+    if radix**dims < 2**62:  # one integer key per cell: everything in one compiled call
+        place = radix ** np.arange(dims, dtype=np.int64)
+        return int(_clusters_by_key(vision, cell, place, distance * math.sqrt(dims), min_count))
+    cells, weight = occupied_cells(vision, cell)
     return clusters_of_cells(cells, weight, distance, vision.shape[0], min_share)
+
+
+@njit(cache=True)
+def _clusters_by_key(vision, cell, place, radius, min_count):
+    cells, weight = _cells_by_key(vision, cell, place)
+    labels = _linked_cells(cells, cell, radius)
+    sizes = np.zeros(cells.shape[0])
+    for c in range(cells.shape[0]):
+        sizes[labels[c]] += weight[c]
+    return np.count_nonzero(sizes >= min_count)
 
 
 def clusters_of_cells(

@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import metrics
+from sim import kernel, metrics
 from sim.agents import Actor, initial_state
 from sim.config import Scenario, changeable_mid_run
 from sim.loading import ConfigError
@@ -38,7 +38,14 @@ from sim.mechanisms import (
     push,
     vision,
 )
-from sim.network import build_graph, neighbour_mean
+from sim.network import build_graph
+
+_EMPTY = np.empty(0)  # no draws (a lever that draws nothing this step), nothing carried over
+
+
+def _bytes(values: np.ndarray) -> np.ndarray:
+    """Boolean arrays as uint8 views for the compiled passes (faster loads); others unchanged."""
+    return values.view(np.uint8) if values.dtype == np.bool_ else values
 
 
 class PushPullModel(mesa.Model):
@@ -66,6 +73,7 @@ class PushPullModel(mesa.Model):
         )
         self._actors_created = False  # Actor views are created on first use (see agents)
         self._sector_start_visions = self._sector_means(self.state.vision)
+        self.sector_sizes = np.bincount(self.state.sector, minlength=len(self.sector_names))
         self._phases: dict[int, dict[str, Any]] = {}
         for phase in scenario.schedule:  # phases at the same step apply in file order
             self._phases.setdefault(phase.step, {}).update(phase.set)
@@ -83,6 +91,7 @@ class PushPullModel(mesa.Model):
         )
         self._refresh_derived()
         self._initial_choice()
+        self._seen: tuple[np.ndarray | None, np.ndarray] = (None, _EMPTY)
 
     # -- Mesa agents ------------------------------------------------------------------------
     # Nothing in a step touches Actor objects, and creating a million of them takes seconds, so
@@ -130,6 +139,9 @@ class PushPullModel(mesa.Model):
         )
         self.in_convener = self.state.sector == self.sector_names.index(p.convener)
         self.net_cost = cooperation.material_cost(self._effort(), p.decision.public_return)
+        acc = p.accountability
+        self.propensity = accountability.sanction_propensity(self.state.social_type, acc.rules)
+        self.levers = kernel.levers(p)
 
     def _apply_schedule(self) -> None:
         changes = self._phases.get(self.steps)
@@ -139,11 +151,10 @@ class PushPullModel(mesa.Model):
 
     # -- one step -----------------------------------------------------------------------------
     def step(self) -> None:
-        """Advance every actor by one step (vectorized)."""
+        """Advance every actor by one step (the per-actor passes are compiled: sim.kernel)."""
         self._apply_schedule()
-        p, s = self.params, self.state
+        d, s = self.params.dialogue, self.state
         self.costs = metrics.StepCosts()
-        d = p.dialogue
         s.vision, held, pairs = dialogue.dialogue_step(
             s.vision,
             self.network,
@@ -154,30 +165,49 @@ class PushPullModel(mesa.Model):
             self.rng,
         )
         self.costs.convening += d.cost * held
-        shared_alignment = self._update_shared_vision()
-        s.pressure = self._pressure()
-        neighbours_acting = neighbour_mean(self.network, s.acting)
-        s.pull = pull.pull_strength(
-            self._vision_pull(shared_alignment),
-            neighbours_acting,
-            p.pull.social_influence,
-            p.pull.social_threshold,
-            self.progress_signal,
-            p.pull.progress_feedback,
+        has_vision = self._update_shared_vision() is not None
+        self.pushing = self._push_active()  # decided once per step: pressure, enforcement, record
+        self.led = self._led_members()
+        acting, self.step_sums, self.acting_by_sector, tallies, seen = kernel.actor_passes(
+            *self._state_arrays(), *self._step_inputs(has_vision)
         )
-        self._update_motivation()
-        acting = decision.decide(
-            decision.act_probability(self._utility(s.pressure), p.decision.noise), self.rng
-        )
-        self._enforce(acting)
-        self._hold_to_account(acting)
-        s.habit = motivation.update_habit(s.habit, acting, p.motivation.habit_rate)
-        made = self._make_progress(acting, shared_alignment)
-        s.acting = acting
-        s.belief = cooperation.update_beliefs(
-            s.belief, neighbour_mean(self.network, acting), p.decision.belief_rate
-        )
+        s.acting = acting.view(bool)
+        self._seen = (s.acting, seen)  # next step's view of its neighbours, while s.acting holds
+        self._pay_enforcement(tallies)
+        self._pay_accountability(self.step_sums[kernel.S.SANCTIONS_IMPOSED])
+        made = progress.per_actor(self.step_sums[kernel.S.COHERENCE], s.size)
+        self.progress_total += made
+        self.progress_signal = progress.visible_progress(self.progress_signal, made)
         self._record(pairs, made)
+
+    def _state_arrays(self) -> list[np.ndarray]:
+        return [_bytes(getattr(self.state, name)) for name in kernel.STATE_FIELDS]
+
+    def _step_inputs(self, has_vision: bool) -> kernel.StepInputs:
+        """Graph, derived arrays and this step's draws, made in the order the mechanisms use them."""
+        n, graph = self.state.size, self.network
+        decision_draws = self.rng.random(n)
+        push_draws = self.rng.random(n) if self.pushing else _EMPTY
+        lead_draws = self.rng.random(n) if self.led.any() else _EMPTY
+        return kernel.StepInputs(
+            indptr=graph.indptr,
+            indices=graph.indices,
+            well_mixed=graph.well_mixed,
+            net_cost=self.net_cost,
+            reached=_bytes(self.under_authority),
+            led=_bytes(self.led),
+            propensity=self.propensity,
+            n_sectors=len(self.sector_names),
+            pushing=self.pushing,
+            has_vision=has_vision,
+            progress_signal=self.progress_signal,
+            tolerance=self.params.vision.tolerance,
+            decision_draws=decision_draws,
+            push_draws=push_draws,
+            lead_draws=lead_draws,
+            levers=self.levers,
+            seen=self._seen[1] if self._seen[0] is self.state.acting else _EMPTY,
+        )
 
     def _update_shared_vision(self) -> np.ndarray | None:
         p, s = self.params.vision, self.state
@@ -203,64 +233,10 @@ class PushPullModel(mesa.Model):
         s.alignment = vision.alignment(s.vision, self.shared_vision, p.tolerance)
         return s.alignment
 
-    def _vision_pull(self, shared_alignment: np.ndarray | None) -> np.ndarray | None:
-        if shared_alignment is None:
-            return None
-        v = self.params.vision
-        return pull.vision_pull(
-            shared_alignment,
-            self.state.ownership,
-            v.clarity,
-            self.params.pull.ownership_weight,
-            v.reactance,
-        )
-
     # -- pressure and enforcement ---------------------------------------------------------------
     def _push_active(self) -> bool:
         budget = self.params.push.budget
         return self.params.push.incentive > 0 and (budget is None or self.spent < budget)
-
-    def _quality(self) -> np.ndarray | float:
-        """What a reward pays for: acting at all, or the quality (alignment) of the contribution."""
-        q = self.params.push
-        paid_for_quality = q.contingency == "performance" and q.kind in ("reward", "recognition")
-        return self.state.alignment if paid_for_quality else 1.0
-
-    def _pressure(self) -> np.ndarray:
-        """Expected pressure from every source, and (in ``self.control``) how controlling."""
-        q, s, lead = self.params.push, self.state, self.params.leaders
-        self.pushing = self._push_active()  # decided once per step: pressure, enforcement, record
-        self.led = self._led_members()
-        pressure, self.control = s.sanction_felt.copy(), np.zeros(s.size)
-        acc = self.params.accountability
-        if accountability.active(acc.measurement, acc.peer_sanction):  # felt as others stand ready
-            self.control += (
-                accountability.regime_control(acc.measurement, acc.rules) * s.sanctioners
-            )
-        if self.pushing:
-            pressure += push.expected_pressure(
-                self.under_authority,
-                s.sensitivity,
-                q.incentive,
-                push.kind_weight(q.kind, q.loss_aversion),
-                q.monitoring,
-                self._quality(),
-            )
-            self.control += self.under_authority * push.controllingness(
-                q.kind, q.contingency, q.monitoring, q.legitimacy
-            )
-        if self.led.any():
-            pressure += push.expected_pressure(
-                self.led,
-                s.sensitivity,
-                lead.incentive,
-                push.kind_weight(lead.kind, q.loss_aversion),
-                lead.monitoring,
-            )
-            self.control += self.led * push.controllingness(
-                lead.kind, "engagement", lead.monitoring, lead.legitimacy
-            )
-        return pressure
 
     def _led_members(self) -> np.ndarray:
         lead, s = self.params.leaders, self.state
@@ -269,92 +245,43 @@ class PushPullModel(mesa.Model):
         pushing = leaders.pushing_leaders(s.leader, s.acting, s.alignment, lead.alignment)
         return leaders.members_reached(s.org, s.leader, pushing)
 
-    def _enforce(self, acting: np.ndarray) -> None:
+    def _pay_enforcement(self, tallies: np.ndarray) -> None:
+        """Book what the authority's and the leaders' enforcement cost this step."""
         q, lead = self.params.push, self.params.leaders
-        if self.pushing:
-            done = push.enforce(
-                self.under_authority,
-                acting,
-                q.incentive,
-                q.kind,
-                q.monitoring,
-                (q.monitoring_cost, q.sanction_cost),
-                self.rng,
-                self._quality(),
-            )
-            self.spent += done.spend
-            self.costs.incentives += done.spend
-        if self.led.any():
-            done = push.enforce(
-                self.led,
-                acting,
-                lead.incentive,
-                lead.kind,
-                lead.monitoring,
-                (q.monitoring_cost, q.sanction_cost),
-                self.rng,
-            )
-            self.costs.incentives += done.spend
+        costs = (q.monitoring_cost, q.sanction_cost)
+        for (monitored, _paid, fined, rewards), incentive, by_authority in (
+            (tallies[0], q.incentive, True),
+            (tallies[1], lead.incentive, False),
+        ):
+            if monitored:
+                spend = push.enforcement_spend(rewards, int(fined), int(monitored), incentive, costs)
+                self.costs.incentives += spend
+                self.spent += spend if by_authority else 0.0
 
-    def _hold_to_account(self, acting: np.ndarray) -> None:
-        """Peer sanctions for this step's free riding, felt as expected sanctions next step."""
-        acc, s = self.params.accountability, self.state
-        self.costs.accountability += acc.measurement_cost * acc.measurement * s.size
+    def _pay_accountability(self, sanctions_imposed: float) -> None:
+        """Book measurement, the sanctions partners imposed, and rule-making meetings."""
+        acc, n = self.params.accountability, self.state.size
+        self.costs.accountability += acc.measurement_cost * acc.measurement * n
         if not accountability.active(acc.measurement, acc.peer_sanction):
-            s.sanction_felt, s.sanctioners = np.zeros(s.size), np.zeros(s.size)
             return
-        willing = acting * accountability.sanction_propensity(s.social_type, acc.rules)
-        s.sanctioners = sanctioners = neighbour_mean(self.network, willing)
-        s.sanction_felt = accountability.expected_sanction(
-            sanctioners, acc.measurement, acc.peer_sanction, self.params.push.loss_aversion
-        )
-        self.costs.accountability += accountability.sanction_spend(
-            acting, sanctioners, acc.measurement, acc.peer_sanction, acc.sanction_cost
+        self.costs.accountability += accountability.sanction_cost(
+            sanctions_imposed, acc.measurement, acc.peer_sanction, acc.sanction_cost
         )
         if (self.steps - 1) % acc.review_every == 0:
-            meeting = accountability.rules_meeting_size(acc.rules, s.size, self.in_convener)
+            meeting = accountability.rules_meeting_size(acc.rules, n, self.in_convener)
             self.costs.accountability += acc.rules_cost * meeting
-
-    # -- motives and choice ---------------------------------------------------------------------
-    def _update_motivation(self) -> None:
-        s, m = self.state, self.params.motivation
-        interest = motivation.effective_interest(s.disposition, s.undermining)
-        s.intrinsic = motivation.update_intrinsic(
-            s.intrinsic, interest, s.pull, m.adaptation, s.champion
-        )
-        s.undermining = motivation.update_undermining(
-            s.undermining,
-            self.control,
-            self.params.push.crowding_out,
-            m.adaptation,
-            self.params.push.crowding_recovery,
-            s.champion,
-        )
 
     def _effort(self) -> np.ndarray:
         return np.maximum(self.params.decision.effort_cost + self.state.effort_offset, 0.0)
 
-    def _utility(self, pressure: np.ndarray | float) -> np.ndarray:
-        s, d = self.state, self.params.decision
-        return decision.utility(
-            s.intrinsic, pressure, s.habit, self.net_cost, d.habit_weight, self._reciprocity()
-        )
-
-    def _make_progress(self, acting: np.ndarray, shared_alignment: np.ndarray | None) -> float:
-        coherence = shared_alignment
-        if coherence is None:
-            vis, count = self.state.vision, np.count_nonzero(acting)
-            centre = acting @ vis / count if count else vis.mean(axis=0)  # no subset copy
-            coherence = vision.alignment(self.state.vision, centre, self.params.vision.tolerance)
-        made = progress.step_progress(acting, coherence)
-        self.progress_total += made
-        self.progress_signal = progress.visible_progress(self.progress_signal, made)
-        return made
-
     # -- start and metrics ------------------------------------------------------------------------
     def _initial_choice(self) -> None:
         """Who acts before anything happens: the no-intervention choice at the starting beliefs."""
-        probability = decision.act_probability(self._utility(0.0), self.params.decision.noise)
+        s, d = self.state, self.params.decision
+        utility = decision.utility(
+            s.intrinsic, 0.0, s.habit, self.net_cost, d.habit_weight, self._reciprocity()
+        )
+        probability = decision.act_probability(utility, d.noise)
         self.state.acting = decision.decide(probability, self.rng)
 
     def _sector_means(self, values: np.ndarray) -> np.ndarray:

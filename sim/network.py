@@ -168,11 +168,11 @@ def neighbour_mean(graph: Graph, values: np.ndarray) -> np.ndarray:
         return np.full(graph.n, values.mean())
     if values.dtype == np.bool_:
         values = values.view(np.uint8)  # compiled bool loads are ~3x slower than bytes
-    return _csr_mean(graph.indptr, graph.indices, values)
+    return csr_mean(graph.indptr, graph.indices, values)
 
 
 @njit(cache=True)
-def _csr_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
+def csr_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Row means of a 0/1 CSR matrix times ``values`` (one compiled pass, no sparse object)."""
     n = indptr.size - 1
     out = np.empty(n)

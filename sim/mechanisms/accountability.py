@@ -81,8 +81,16 @@ def sanction_spend(
     cost: float,
 ) -> float:
     """What the sanctioners paid this step for the sanctions they imposed."""
-    imposed = measurement * peer_sanction * float(np.sum(sanctioners, where=~acting))
-    return cost * imposed
+    return sanction_cost(float(np.sum(sanctioners, where=~acting)), measurement, peer_sanction, cost)
+
+
+def sanction_cost(ready: float, measurement: float, peer_sanction: float, cost: float) -> float:
+    """Cost of the sanctions imposed when free riders faced ``ready`` sanctioning neighbours.
+
+    ``ready`` sums, over the actors who did not act, the share of their neighbours ready to
+    sanction; a sanction is seen with probability ``measurement`` and has size ``peer_sanction``.
+    """
+    return cost * (measurement * peer_sanction * ready)
 
 
 def rules_meeting_size(rules: str, size: int, in_convener: np.ndarray) -> int:

@@ -39,20 +39,25 @@ def material_cost(effort: np.ndarray, public_return: float) -> np.ndarray:
 
 
 @njit(cache=True)
+def reciprocity_of(kind: int, expected: float, weight: float) -> float:
+    """Reciprocity utility of acting for one actor of type ``kind`` expecting ``expected``."""
+    if kind == CONDITIONAL:
+        response = expected
+    elif kind == HUMP_SHAPED:
+        response = min(expected, 1.0 - expected)
+    elif kind == OTHER:
+        response = 0.5 * expected
+    else:
+        response = 0.0
+    return weight * response
+
+
+@njit(cache=True)
 def reciprocity(social_type: np.ndarray, belief: np.ndarray, weight: float) -> np.ndarray:
-    """Reciprocity utility of acting for every actor, given its type and belief."""
+    """:func:`reciprocity_of` every actor, given its type and belief."""
     out = np.empty(belief.size)
-    for i in range(belief.size):  # compiled: one pass instead of a select over four masks
-        kind, expected = social_type[i], belief[i]
-        if kind == CONDITIONAL:
-            response = expected
-        elif kind == HUMP_SHAPED:
-            response = min(expected, 1.0 - expected)
-        elif kind == OTHER:
-            response = 0.5 * expected
-        else:
-            response = 0.0
-        out[i] = weight * response
+    for i in range(belief.size):
+        out[i] = reciprocity_of(social_type[i], belief[i], weight)
     return out
 
 

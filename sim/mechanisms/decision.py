@@ -17,10 +17,13 @@ belief, habit) left as they are.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
 CANT_NOT_THRESHOLD = 0.9
+CANT_NOT_LOGIT = math.log(CANT_NOT_THRESHOLD / (1.0 - CANT_NOT_THRESHOLD))  # U / T at Pr = 0.9
 
 
 @njit(cache=True)
@@ -56,6 +59,9 @@ def cant_not(
     noise: float,
     reciprocity: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Actors who would act with probability >= 0.9 without any incentive or sanction."""
+    """Actors who would act with probability >= 0.9 without any incentive or sanction.
+
+    ``Pr(act) >= p`` is ``U / T >= log(p / (1 - p))``; comparing utilities spares a tanh.
+    """
     bare = utility(intrinsic, 0.0, habit, net_cost, habit_weight, reciprocity)
-    return act_probability(bare, noise) >= CANT_NOT_THRESHOLD
+    return bare >= noise * CANT_NOT_LOGIT

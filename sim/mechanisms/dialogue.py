@@ -19,6 +19,8 @@ Every dialogue held costs ``dialogue.cost`` (time), whether or not the pair conv
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit
 
@@ -56,10 +58,29 @@ def dialogue_step(
     n = vision.shape[0]
     if rate <= 0 or n < 2:
         return vision, 0, 0
-    speakers = np.flatnonzero(rng.random(n) < rate)
+    speakers = _below(rng.random(n), rate)
     partners = random_neighbours(graph, speakers, rng)
-    weights = owa_weights(vision.shape[1], focus)
+    weights = _owa_weights_cached(vision.shape[1], focus)
     return _converge(vision, speakers, partners, confidence, convergence, weights)
+
+
+@functools.lru_cache(maxsize=64)
+def _owa_weights_cached(dims: int, focus: float) -> np.ndarray:
+    weights = owa_weights(dims, focus)
+    weights.flags.writeable = False  # shared between calls
+    return weights
+
+
+@njit(cache=True)
+def _below(draws, rate):
+    """Indices of the draws below ``rate`` (who opens a dialogue), as np.flatnonzero would."""
+    out = np.empty(draws.size, dtype=np.int64)
+    count = 0
+    for i in range(draws.size):
+        if draws[i] < rate:
+            out[count] = i
+            count += 1
+    return out[:count]
 
 
 @njit(cache=True)

@@ -39,16 +39,52 @@ TOP_OF_SCALE = 0.99
 
 
 @njit(cache=True)
+def interest_left(disposition: float, undermining: float) -> float:
+    """Interest left after undermining (or raised by crowding-in), in [0, 1]; one actor."""
+    return min(max(disposition * (1.0 - undermining), 0.0), 1.0)
+
+
+@njit(cache=True)
+def target(interest: float, pull: float) -> float:
+    """Where one actor's intrinsic motivation heads: interest combined with pull, in [0, 1]."""
+    pull = min(max(pull, -1.0), 1.0)
+    return interest + pull * (1.0 - interest) if pull >= 0 else interest * (1.0 + pull)
+
+
+@njit(cache=True)
+def moved_intrinsic(intrinsic: float, interest: float, pull: float, adaptation: float) -> float:
+    """One actor's intrinsic motivation after a step toward :func:`target`."""
+    return intrinsic + adaptation * (target(interest, pull) - intrinsic)
+
+
+@njit(cache=True)
+def moved_undermining(
+    undermining: float, control: float, crowding_out: float, adaptation: float, recovery: float
+) -> float:
+    """One actor's undermining after a step: builds toward ``c clip(chi)``, fades without."""
+    goal = crowding_out * min(max(control, -1.0), 1.0)
+    rate = adaptation if control != 0.0 else recovery
+    return undermining + rate * (goal - undermining)
+
+
+# Array forms of the equations above (one actor per element), for analysis and tests; the step
+# itself calls the one-actor forms from the compiled pass in sim.kernel.
+@njit(cache=True)
 def effective_interest(disposition: np.ndarray, undermining: np.ndarray) -> np.ndarray:
-    """Interest left after undermining (or raised by crowding-in), in [0, 1]."""
-    return np.clip(disposition * (1.0 - undermining), 0.0, 1.0)
+    """:func:`interest_left` of every actor."""
+    out = np.empty(disposition.size)
+    for i in range(out.size):
+        out[i] = interest_left(disposition[i], undermining[i])
+    return out
 
 
 @njit(cache=True)
 def motivation_target(interest: np.ndarray, pull: np.ndarray) -> np.ndarray:
-    """Where intrinsic motivation heads: interest combined with pull, in [0, 1]."""
-    pull = np.clip(pull, -1.0, 1.0)
-    return np.where(pull >= 0, interest + pull * (1.0 - interest), interest * (1.0 + pull))
+    """:func:`target` of every actor."""
+    out = np.empty(interest.size)
+    for i in range(out.size):
+        out[i] = target(interest[i], pull[i])
+    return out
 
 
 @njit(cache=True)
@@ -59,10 +95,12 @@ def update_intrinsic(
     adaptation: float,
     champions: np.ndarray,
 ) -> np.ndarray:
-    """Move intrinsic motivation toward :func:`motivation_target`."""
-    moved = intrinsic + adaptation * (motivation_target(interest, pull) - intrinsic)
-    moved[champions] = 1.0
-    return moved
+    """:func:`moved_intrinsic` of every actor; champions stay at 1."""
+    out = np.empty(intrinsic.size)
+    for i in range(out.size):
+        moved = moved_intrinsic(intrinsic[i], interest[i], pull[i], adaptation)
+        out[i] = 1.0 if champions[i] else moved
+    return out
 
 
 @njit(cache=True)
@@ -74,17 +112,12 @@ def update_undermining(
     recovery: float,
     champions: np.ndarray,
 ) -> np.ndarray:
-    """Undermining builds toward ``crowding_out * clip(control)`` under incentives, then fades."""
-    target = crowding_out * np.clip(control, -1.0, 1.0)
-    rate = np.where(control != 0.0, adaptation, recovery)
-    moved = undermining + rate * (target - undermining)
-    moved[champions] = 0.0
-    return moved
-
-
-def top_of_scale_share(intrinsic: np.ndarray) -> float:
-    """Share of actors whose intrinsic motivation is at the top of the scale."""
-    return float(np.count_nonzero(intrinsic >= TOP_OF_SCALE)) / max(intrinsic.size, 1)
+    """:func:`moved_undermining` of every actor; champions stay at 0."""
+    out = np.empty(undermining.size)
+    for i in range(out.size):
+        moved = moved_undermining(undermining[i], control[i], crowding_out, adaptation, recovery)
+        out[i] = 0.0 if champions[i] else moved
+    return out
 
 
 @njit(cache=True)

@@ -16,7 +16,12 @@ VISIBILITY_RATE = 0.1
 
 def step_progress(acting: np.ndarray, coherence: np.ndarray) -> float:
     """Progress made this step, in [0, 1]."""
-    return float(coherence.sum(where=acting) / acting.size)
+    return per_actor(float(coherence.sum(where=acting)), acting.size)
+
+
+def per_actor(coherence_total: float, size: int) -> float:
+    """Progress of a step whose actors' coherence, summed over those who acted, is given."""
+    return coherence_total / size
 
 
 def visible_progress(signal: float, progress: float) -> float:

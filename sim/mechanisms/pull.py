@@ -40,9 +40,25 @@ def vision_pull(
 
 
 @njit(cache=True)
-def social_reinforcement(neighbours_acting: np.ndarray, threshold: float) -> np.ndarray:
-    """Peer reinforcement ``r(n)``: zero below the threshold share, linear above it."""
+def social_reinforcement(neighbours_acting, threshold: float):
+    """Peer reinforcement ``r(n)`` (one actor or an array): zero below the threshold, linear above."""
     return np.maximum(neighbours_acting - threshold, 0.0) / (1.0 - threshold)
+
+
+@njit(cache=True)
+def felt_pull(
+    vision: float,
+    neighbours_acting: float,
+    social_influence: float,
+    social_threshold: float,
+    progress_signal: float,
+    progress_feedback: float,
+) -> float:
+    """Pull felt by one actor, in [-1, 1]; ``vision`` is its :func:`vision_pull` (0 if none)."""
+    pull = social_influence * social_reinforcement(neighbours_acting, social_threshold)
+    pull += progress_feedback * progress_signal
+    pull += vision
+    return min(max(pull, -1.0), 1.0)
 
 
 @njit(cache=True)
@@ -54,9 +70,16 @@ def pull_strength(
     progress_signal: float,
     progress_feedback: float,
 ) -> np.ndarray:
-    """Pull felt by every actor, in [-1, 1]; ``vision`` is :func:`vision_pull` or None."""
-    pull = social_influence * social_reinforcement(neighbours_acting, social_threshold)
-    pull += progress_feedback * progress_signal
-    if vision is not None:
-        pull += vision
-    return np.clip(pull, -1.0, 1.0)
+    """:func:`felt_pull` of every actor; ``vision`` is :func:`vision_pull` or None."""
+    out = np.empty(neighbours_acting.size)
+    for i in range(out.size):
+        term = 0.0 if vision is None else vision[i]
+        out[i] = felt_pull(
+            term,
+            neighbours_acting[i],
+            social_influence,
+            social_threshold,
+            progress_signal,
+            progress_feedback,
+        )
+    return out

@@ -107,11 +107,43 @@ def enforce(
     quality: np.ndarray | float = 1.0,
 ) -> Enforcement:
     """Monitor, reward and sanction for one step; ``costs`` = (monitoring, per unit of fine)."""
+    pays, fines = pays_and_fines(kind)
+    quality = np.broadcast_to(np.asarray(quality, dtype=float), acting.shape)
+    n_monitored, n_paid, n_fined, rewards = enforcement_tally(
+        reached, acting, rng.random(acting.size), monitoring, pays, fines, incentive, quality
+    )
+    spend = enforcement_spend(rewards, n_fined, n_monitored, incentive, costs)
+    return Enforcement(n_monitored, n_paid, n_fined, spend)
+
+
+@njit(cache=True)
+def enforcement_tally(reached, acting, draws, monitoring, pays, fines, incentive, quality):
+    """Who was monitored (``draw < monitoring`` among the reached), paid and fined.
+
+    Returns ``(monitored, paid, fined, rewards)``: three counts and the rewards paid, where a
+    paid actor receives ``incentive * quality``.
+    """
+    monitored = paid = fined = 0
+    rewards = 0.0
+    for i in range(acting.size):
+        if reached[i] and draws[i] < monitoring:
+            monitored += 1
+            if acting[i] and pays:
+                paid += 1
+                rewards += incentive * quality[i]
+            elif not acting[i] and fines:
+                fined += 1
+    return monitored, paid, fined, rewards
+
+
+def pays_and_fines(kind: str) -> tuple[bool, bool]:
+    """Whether an incentive of this kind pays those who act, and fines those who do not."""
+    return kind in ("reward", "both"), kind in ("sanction", "both")
+
+
+def enforcement_spend(
+    rewards: float, n_fined: int, n_monitored: int, incentive: float, costs: tuple[float, float]
+) -> float:
+    """What enforcing cost: rewards paid, fines imposed (``costs[1]`` per unit), monitoring."""
     monitoring_cost, sanction_cost = costs
-    monitored = reached & (rng.random(acting.size) < monitoring)
-    paid = monitored & acting if kind in ("reward", "both") else np.zeros_like(acting)
-    fined = monitored & ~acting if kind in ("sanction", "both") else np.zeros_like(acting)
-    rewards = float(np.sum(incentive * np.broadcast_to(quality, acting.shape), where=paid))
-    n_monitored, n_fined = int(np.count_nonzero(monitored)), int(np.count_nonzero(fined))
-    spend = rewards + sanction_cost * incentive * n_fined + monitoring_cost * n_monitored
-    return Enforcement(n_monitored, int(np.count_nonzero(paid)), n_fined, spend)
+    return rewards + sanction_cost * incentive * n_fined + monitoring_cost * n_monitored

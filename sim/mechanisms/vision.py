@@ -87,14 +87,20 @@ def ownership_gain(
 
 
 @njit(cache=True)
+def alignment_of(point: np.ndarray, shared: np.ndarray, tolerance: float) -> float:
+    """Gaussian alignment of one vision with the shared vision, in (0, 1]."""
+    dims = point.size
+    sq = 0.0
+    for k in range(dims):
+        diff = point[k] - shared[k]
+        sq += diff * diff
+    return np.exp(-(sq / dims) / (2.0 * tolerance**2))
+
+
+@njit(cache=True)
 def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.ndarray:
-    """Gaussian alignment of every actor's vision with the shared vision, in (0, 1]."""
-    n, dims = vision.shape
-    out = np.empty(n)
-    for i in range(n):  # compiled: one pass, no N x K temporaries
-        sq = 0.0
-        for k in range(dims):
-            diff = vision[i, k] - shared[k]
-            sq += diff * diff
-        out[i] = np.exp(-(sq / dims) / (2.0 * tolerance**2))
+    """:func:`alignment_of` every actor's vision (rows of ``vision``)."""
+    out = np.empty(vision.shape[0])
+    for i in range(out.size):
+        out[i] = alignment_of(vision[i], shared, tolerance)
     return out

@@ -78,9 +78,7 @@ def prim_boxes(x: pd.DataFrame, hit: np.ndarray, max_boxes: int = MAX_BOXES) -> 
     boxes: list[Box] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the workbench's own pandas deprecations
-        finder = prim.Prim(
-            x.reset_index(drop=True), hit.astype(bool), peel_alpha=0.05, mass_min=0.05
-        )
+        finder = prim.Prim(_real(x), hit.astype(bool), peel_alpha=0.05, mass_min=0.05)
     for _ in range(max_boxes):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -91,6 +89,12 @@ def prim_boxes(x: pd.DataFrame, hit: np.ndarray, max_boxes: int = MAX_BOXES) -> 
         if len(boxes) and boxes[-1].density <= hit.mean():
             break  # no better than chance: stop
     return [b for b in boxes if b.limits]
+
+
+def _real(x: pd.DataFrame) -> pd.DataFrame:
+    """``x`` with integer columns as floats: the workbench pastes fractional limits into them."""
+    ints = {name: float for name in x.columns if pd.api.types.is_integer_dtype(x[name])}
+    return x.reset_index(drop=True).astype(ints)
 
 
 def _choose(box, x: pd.DataFrame, hit: np.ndarray) -> Box:

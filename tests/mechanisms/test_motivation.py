@@ -11,11 +11,12 @@ from sim.config import Scenario
 from sim.mechanisms.motivation import (
     effective_interest,
     motivation_target,
-    top_of_scale_share,
+    TOP_OF_SCALE,
     update_habit,
     update_intrinsic,
     update_undermining,
 )
+from sim.config import load_scenario
 from sim.model import PushPullModel
 
 UNIT = st.floats(0.0, 1.0)
@@ -81,8 +82,16 @@ def test_champions_stay_fully_motivated() -> None:
     assert u[0] == 0.0 and u[1] > 0
 
 
-def test_top_of_scale_share() -> None:
-    assert top_of_scale_share(np.array([1.0, 0.995, 0.5, 0.0])) == 0.5
+def test_top_of_scale_share_is_recorded_from_the_state() -> None:
+    model = PushPullModel(load_scenario("multi_sector_pull").with_overrides({"steps": 3}))
+    keen = np.arange(model.state.size) % 4 == 0  # full interest keeps q at 1 (target 1)
+    model.state.intrinsic[:] = model.state.disposition[:] = np.where(keen, 1.0, 0.2)
+    model.state.undermining[:] = 0.0
+    model.state.champion[:] = False
+    model.step()
+    share = np.count_nonzero(model.state.intrinsic >= TOP_OF_SCALE) / model.state.size
+    assert 0 < share < 1
+    assert model.metrics_frame()["top_motivation_share"].iloc[-1] == share
 
 
 def test_habit_rises_with_acting_and_falls_without() -> None:

@@ -1,0 +1,401 @@
+"""The compiled core of a step: every actor's motives, choice and aftermath in fused passes.
+
+:meth:`sim.model.PushPullModel.step` prepares what changes rarely (shared vision, leaders,
+parameters) and draws this step's random numbers, then calls :func:`actor_passes` once. The
+passes call each mechanism's one-actor equation (``sim.mechanisms.*``), so every equation stays
+in its module; this module only decides what is read and written, in three passes:
+
+1. motives and choice: pressure, pull (from last step's neighbours), intrinsic motivation,
+   undermining, and the choice ``draw < Pr(act)``;
+2. enforcement tallies (:func:`sim.mechanisms.push.enforcement_tally`), habit, and who stands
+   ready to sanction;
+3. what this step's choices cause: peer sanctions felt next step, beliefs, progress, and the sums
+   behind the step's metrics.
+
+Updates read the old state and write the new one (last step's ``acting`` stays intact until the
+model swaps it in), so the order of actors within a pass does not matter. Random draws are made
+by the model with the run's ``numpy.random.Generator``, in the same order as before the passes
+were fused, so a seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+from numba import njit
+
+from sim.mechanisms import accountability, cooperation, decision, motivation, pull, push, vision
+from sim.network import csr_mean
+
+if TYPE_CHECKING:
+    from sim.config import Scenario
+
+SUM_NAMES = (  # the per-step sums returned by actor_passes, in this order
+    "participation",
+    "intrinsic_motivation",
+    "extrinsic_pressure",
+    "pull",
+    "habit",
+    "alignment",
+    "ownership",
+    "cant_not",
+    "undermining",
+    "belief",
+    "sanction_pressure",
+    "top_of_scale",
+    "coherence",  # sum over the actors who acted of their alignment (progress before / N)
+    "sanctions_imposed",  # sum over free riders of the share of neighbours ready to sanction
+)
+S = IntEnum("S", {name.upper(): k for k, name in enumerate(SUM_NAMES)})
+
+
+class Levers(NamedTuple):
+    """The scalar parameters the passes read (one immutable record per parameter change)."""
+
+    push_incentive: float
+    push_weight: float
+    push_monitoring: float
+    push_control: float
+    push_quality: bool  # rewards pay for the quality (alignment) of the contribution
+    push_pays: bool
+    push_fines: bool
+    lead_incentive: float
+    lead_weight: float
+    lead_monitoring: float
+    lead_control: float
+    lead_pays: bool
+    lead_fines: bool
+    accountable: bool
+    regime_control: float
+    measurement: float
+    peer_sanction: float
+    loss_aversion: float
+    clarity: float
+    ownership_weight: float
+    reactance: float
+    social_influence: float
+    social_threshold: float
+    progress_feedback: float
+    adaptation: float
+    crowding_out: float
+    crowding_recovery: float
+    habit_weight: float
+    habit_rate: float
+    reciprocity: float
+    belief_rate: float
+    noise: float
+
+
+L = IntEnum("L", {name.upper(): k for k, name in enumerate(Levers._fields)})
+
+STATE_FIELDS = (  # the ActorState arrays actor_passes takes, in order (booleans as uint8 views)
+    "sector",
+    "vision",
+    "intrinsic",
+    "disposition",
+    "undermining",
+    "sensitivity",
+    "habit",
+    "ownership",
+    "champion",
+    "social_type",
+    "belief",
+    "acting",
+    "pressure",
+    "pull",
+    "alignment",
+    "sanction_felt",
+    "sanctioners",
+)
+
+
+class StepInputs(NamedTuple):
+    """What the model prepared for this step's passes (after the state arrays, in this order)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    well_mixed: bool
+    net_cost: np.ndarray  # effort less its private return, per actor
+    reached: np.ndarray  # under the authority's push (uint8)
+    led: np.ndarray  # reached by a pushing leader (uint8)
+    propensity: np.ndarray  # probability of sanctioning a free rider after acting
+    n_sectors: int
+    pushing: bool
+    has_vision: bool  # a shared vision exists: it pulls, and progress is judged against it
+    progress_signal: float
+    tolerance: float
+    decision_draws: np.ndarray
+    push_draws: np.ndarray  # empty unless pushing
+    lead_draws: np.ndarray  # empty unless some actor is led
+    levers: np.ndarray  # Levers as floats, indexed by L
+    seen: np.ndarray  # share of neighbours acting last step, if known (else empty)
+
+
+@njit(cache=True)
+def actor_passes(
+    sector, vision_, intrinsic, disposition, undermining, sensitivity, habit, ownership,
+    champion, social_type, belief, acting_before, pressure, pull_, alignment, sanction_felt,
+    sanctioners, indptr, indices, well_mixed, net_cost, reached, led, propensity, n_sectors,
+    pushing, has_vision, progress_signal, tolerance, decision_draws, push_draws, lead_draws, lv,
+    seen,
+):  # fmt: skip
+    """One step for every actor (see the module docstring); updates the state in place.
+
+    Arguments are the :data:`STATE_FIELDS` arrays, then the :class:`StepInputs`. Boolean arrays
+    arrive as ``uint8`` views (compiled loads of numpy bools are several times slower).
+
+    Returns:
+        ``(acting, sums, by_sector, tallies, seen)``: this step's choices (uint8); the
+        :data:`SUM_NAMES` sums; how many acted in each sector; the authority's and the leaders'
+        enforcement tallies (rows of :func:`sim.mechanisms.push.enforcement_tally`); the share
+        of each actor's neighbours who acted, which is next step's ``seen``.
+    """
+    n = intrinsic.size
+    if seen.size != n:  # not carried over from the last step
+        seen = neighbour_means(indptr, indices, well_mixed, acting_before)
+    acting = np.empty(n, dtype=np.uint8)
+    control = np.empty(n)
+    _motives(lv, pushing, reached, led, sensitivity, alignment, sanction_felt, sanctioners,
+             pressure, control)  # fmt: skip
+    _choose(lv, has_vision, progress_signal, alignment, ownership, seen, disposition, undermining,
+            intrinsic, champion, social_type, belief, habit, net_cost, pressure, control,
+            decision_draws, pull_, acting)  # fmt: skip
+    tallies = _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws,
+                                 lead_draws)  # fmt: skip
+    willing = np.empty(n)
+    for i in range(n):
+        habit[i] = motivation.update_habit(habit[i], acting[i], lv[L.HABIT_RATE])
+        willing[i] = acting[i] * propensity[i]
+    centre = np.zeros(vision_.shape[1]) if has_vision else _acting_centre(vision_, acting)
+    seen_now, ready = neighbour_means_of_two(indptr, indices, well_mixed, acting, willing)
+    _hold_to_account(lv, ready, acting, sanctioners, sanction_felt)
+    for i in range(n):
+        belief[i] = cooperation.update_beliefs(belief[i], seen_now[i], lv[L.BELIEF_RATE])
+    sums = _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressure, pull_,
+                 habit, alignment, ownership, undermining, belief, sanction_felt, sanctioners,
+                 social_type, net_cost)  # fmt: skip
+    by_sector = np.zeros(n_sectors)
+    for i in range(n):
+        by_sector[sector[i]] += acting[i]
+    return acting, sums, by_sector, tallies, seen_now
+
+
+@njit(cache=True)
+def neighbour_means(indptr, indices, well_mixed, values):
+    """Mean of ``values`` over each actor's neighbours (the population mean if well mixed)."""
+    if not well_mixed:
+        return csr_mean(indptr, indices, values)
+    total = 0.0
+    for i in range(values.size):
+        total += values[i]
+    return np.full(values.size, total / max(values.size, 1))
+
+
+@njit(cache=True)
+def neighbour_means_of_two(indptr, indices, well_mixed, first, second):
+    """:func:`neighbour_means` of two arrays in one walk over the ties."""
+    n = first.size
+    if well_mixed:
+        return (neighbour_means(indptr, indices, True, first),
+                neighbour_means(indptr, indices, True, second))  # fmt: skip
+    mean_first, mean_second = np.empty(n), np.empty(n)
+    for i in range(n):
+        total_first = total_second = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            total_first += first[indices[k]]
+            total_second += second[indices[k]]
+        degree = max(indptr[i + 1] - indptr[i], 1)
+        mean_first[i], mean_second[i] = total_first / degree, total_second / degree
+    return mean_first, mean_second
+
+
+@njit(cache=True)
+def _motives(lv, pushing, reached, led, sensitivity, alignment, sanction_felt, sanctioners,
+             pressure, control):  # fmt: skip
+    """Expected pressure on every actor from every source, and how controlling it feels."""
+    for i in range(pressure.size):
+        felt = sanction_felt[i]
+        if pushing:
+            quality = alignment[i] if lv[L.PUSH_QUALITY] else 1.0
+            felt += push.expected_pressure(
+                reached[i], sensitivity[i], lv[L.PUSH_INCENTIVE], lv[L.PUSH_WEIGHT],
+                lv[L.PUSH_MONITORING], quality,
+            )  # fmt: skip
+        if led[i]:
+            felt += push.expected_pressure(
+                1.0, sensitivity[i], lv[L.LEAD_INCENTIVE], lv[L.LEAD_WEIGHT],
+                lv[L.LEAD_MONITORING], 1.0,
+            )  # fmt: skip
+        pressure[i] = felt
+        control[i] = _control(lv, pushing, reached[i], led[i], sanctioners[i])
+
+
+@njit(cache=True)
+def _control(lv, pushing, reached_i, led_i, sanctioners_i):
+    """How controlling the incentives reaching one actor feel (peer regime, push, leaders)."""
+    control = 0.0
+    if lv[L.ACCOUNTABLE]:  # felt as others stand ready to sanction
+        control += lv[L.REGIME_CONTROL] * sanctioners_i
+    if pushing:
+        control += reached_i * lv[L.PUSH_CONTROL]
+    if led_i:
+        control += lv[L.LEAD_CONTROL]
+    return control
+
+
+@njit(cache=True)
+def _choose(lv, has_vision, progress_signal, alignment, ownership, seen, disposition, undermining,
+            intrinsic, champion, social_type, belief, habit, net_cost, pressure, control, draws,
+            pull_, acting):  # fmt: skip
+    """Pull, intrinsic motivation and undermining of every actor, then its choice."""
+    for i in range(acting.size):
+        vision_term = 0.0
+        if has_vision:
+            vision_term = pull.vision_pull(
+                alignment[i], ownership[i], lv[L.CLARITY], lv[L.OWNERSHIP_WEIGHT], lv[L.REACTANCE]
+            )
+        pull_[i] = pull.felt_pull(
+            vision_term, seen[i], lv[L.SOCIAL_INFLUENCE], lv[L.SOCIAL_THRESHOLD],
+            progress_signal, lv[L.PROGRESS_FEEDBACK],
+        )  # fmt: skip
+        interest = motivation.interest_left(disposition[i], undermining[i])
+        if champion[i]:
+            intrinsic[i], undermining[i] = 1.0, 0.0
+        else:
+            intrinsic[i] = motivation.moved_intrinsic(
+                intrinsic[i], interest, pull_[i], lv[L.ADAPTATION]
+            )
+            undermining[i] = motivation.moved_undermining(
+                undermining[i], control[i], lv[L.CROWDING_OUT], lv[L.ADAPTATION],
+                lv[L.CROWDING_RECOVERY],
+            )  # fmt: skip
+        recip = cooperation.reciprocity_of(social_type[i], belief[i], lv[L.RECIPROCITY])
+        utility = decision.utility(
+            intrinsic[i], pressure[i], habit[i], net_cost[i], lv[L.HABIT_WEIGHT], recip
+        )
+        acting[i] = draws[i] < decision.act_probability(utility, lv[L.NOISE])
+
+
+@njit(cache=True)
+def _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws, lead_draws):
+    """What the authority's and the leaders' enforcement did (counts and rewards)."""
+    tallies = np.zeros((2, 4))
+    if pushing:
+        quality = alignment if lv[L.PUSH_QUALITY] else np.ones(acting.size)
+        tallies[0] = _as_row(push.enforcement_tally(
+            reached, acting, push_draws, lv[L.PUSH_MONITORING], lv[L.PUSH_PAYS],
+            lv[L.PUSH_FINES], lv[L.PUSH_INCENTIVE], quality,
+        ))  # fmt: skip
+    if lead_draws.size:
+        tallies[1] = _as_row(push.enforcement_tally(
+            led, acting, lead_draws, lv[L.LEAD_MONITORING], lv[L.LEAD_PAYS], lv[L.LEAD_FINES],
+            lv[L.LEAD_INCENTIVE], np.ones(acting.size),
+        ))  # fmt: skip
+    return tallies
+
+
+@njit(cache=True)
+def _as_row(tally):
+    monitored, paid, fined, rewards = tally
+    return np.array([float(monitored), float(paid), float(fined), rewards])
+
+
+@njit(cache=True)
+def _acting_centre(vision_, acting):
+    """Mean vision of those who acted (of everybody if nobody did)."""
+    centre = np.zeros(vision_.shape[1])
+    count = 0
+    for i in range(acting.size):
+        if acting[i]:
+            centre += vision_[i]
+            count += 1
+    if count:
+        return centre / count
+    for i in range(acting.size):
+        centre += vision_[i]
+    return centre / max(acting.size, 1)
+
+
+@njit(cache=True)
+def _hold_to_account(lv, ready, acting, sanctioners, sanction_felt):
+    """Peer sanctions for this step's free riding, felt as expected sanctions next step."""
+    for i in range(acting.size):
+        if lv[L.ACCOUNTABLE]:
+            sanctioners[i] = ready[i]
+            sanction_felt[i] = accountability.expected_sanction(
+                ready[i], lv[L.MEASUREMENT], lv[L.PEER_SANCTION], lv[L.LOSS_AVERSION]
+            )
+        else:
+            sanctioners[i], sanction_felt[i] = 0.0, 0.0
+
+
+@njit(cache=True)
+def _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressure, pull_, habit,
+          alignment, ownership, undermining, belief, sanction_felt, sanctioners, social_type,
+          net_cost):  # fmt: skip
+    """The :data:`SUM_NAMES` sums of the step (population means times N, progress, sanctions)."""
+    sums = np.zeros(len(SUM_NAMES))
+    for i in range(acting.size):
+        recip = cooperation.reciprocity_of(social_type[i], belief[i], lv[L.RECIPROCITY])
+        cant = decision.cant_not(
+            intrinsic[i], habit[i], net_cost[i], lv[L.HABIT_WEIGHT], lv[L.NOISE], recip
+        )
+        values = (
+            float(acting[i]), intrinsic[i], pressure[i], pull_[i], habit[i], alignment[i],
+            ownership[i], 1.0 if cant else 0.0, undermining[i], belief[i], sanction_felt[i],
+            1.0 if intrinsic[i] >= motivation.TOP_OF_SCALE else 0.0,
+        )  # fmt: skip
+        for k in range(len(values)):
+            sums[k] += values[k]
+        if acting[i]:
+            coherence = alignment[i]
+            if not has_vision:
+                coherence = vision.alignment_of(vision_[i], centre, tolerance)
+            sums[S.COHERENCE] += coherence
+        elif lv[L.ACCOUNTABLE]:
+            sums[S.SANCTIONS_IMPOSED] += sanctioners[i]
+    return sums
+
+
+def levers(p: Scenario) -> np.ndarray:
+    """The scalar parameters of scenario ``p`` that the passes read, as floats indexed by L."""
+    q, lead, acc = p.push, p.leaders, p.accountability
+    push_pays, push_fines = push.pays_and_fines(q.kind)
+    lead_pays, lead_fines = push.pays_and_fines(lead.kind)
+    values = Levers(
+        push_incentive=q.incentive,
+        push_weight=push.kind_weight(q.kind, q.loss_aversion),
+        push_monitoring=q.monitoring,
+        push_control=push.controllingness(q.kind, q.contingency, q.monitoring, q.legitimacy),
+        push_quality=q.contingency == "performance" and q.kind in ("reward", "recognition"),
+        push_pays=push_pays,
+        push_fines=push_fines,
+        lead_incentive=lead.incentive,
+        lead_weight=push.kind_weight(lead.kind, q.loss_aversion),
+        lead_monitoring=lead.monitoring,
+        lead_control=push.controllingness(lead.kind, "engagement", lead.monitoring, lead.legitimacy),
+        lead_pays=lead_pays,
+        lead_fines=lead_fines,
+        accountable=accountability.active(acc.measurement, acc.peer_sanction),
+        regime_control=accountability.regime_control(acc.measurement, acc.rules),
+        measurement=acc.measurement,
+        peer_sanction=acc.peer_sanction,
+        loss_aversion=q.loss_aversion,
+        clarity=p.vision.clarity,
+        ownership_weight=p.pull.ownership_weight,
+        reactance=p.vision.reactance,
+        social_influence=p.pull.social_influence,
+        social_threshold=p.pull.social_threshold,
+        progress_feedback=p.pull.progress_feedback,
+        adaptation=p.motivation.adaptation,
+        crowding_out=q.crowding_out,
+        crowding_recovery=q.crowding_recovery,
+        habit_weight=p.decision.habit_weight,
+        habit_rate=p.motivation.habit_rate,
+        reciprocity=p.decision.reciprocity,
+        belief_rate=p.decision.belief_rate,
+        noise=p.decision.noise,
+    )
+    return np.array(values, dtype=float)

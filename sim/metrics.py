@@ -134,14 +134,15 @@ def step_row(model: PushPullModel, pairs: int, made: float) -> dict[str, float]:
 class VisionMetrics:
     """Dispersion and cluster count of sampled visions, recomputed only when they change.
 
-    Visions change only through dialogue, so steps without a converging pair reuse the previous
-    values; the results are exactly those of :func:`vision_dispersion` and
-    :func:`count_clusters`.
+    Visions change only through dialogue, and clusters only when a vision crosses a grid cell,
+    so most steps reuse the previous values; the results are exactly those of
+    :func:`vision_dispersion` and :func:`count_clusters`.
     """
 
     def __init__(self, distance: float) -> None:
         self.distance = distance
         self._vision: np.ndarray | None = None
+        self._keys = np.empty(0, dtype=np.int64)
         self._values = (0.0, 0)
 
     def __call__(self, vision: np.ndarray) -> tuple[float, int]:
@@ -149,7 +150,14 @@ class VisionMetrics:
         if self._vision is not None and np.array_equal(vision, self._vision):
             return self._values
         self._vision = vision.copy()
-        self._values = (vision_dispersion(vision), count_clusters(vision, self.distance))
+        grid = _key_grid(vision.shape[1], self.distance)
+        if grid is None:
+            clusters = count_clusters(vision, self.distance)
+        else:
+            changed, self._keys, clusters = _clusters_if_moved(
+                vision, self._keys, self._values[1], *grid, self.distance, 0.01
+            )
+        self._values = (vision_dispersion(vision), int(clusters))
         return self._values
 
 
@@ -202,24 +210,45 @@ def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01)
     Visions are first snapped to a grid of half the linkage distance, so converged groups collapse
     to a few occupied cells; cells whose centres lie at most ``distance`` apart (RMS) are linked.
     """
-    cell, dims = distance / 2, vision.shape[1]
-    radix = int(math.floor(1.0 / cell)) + 1
-    min_count = max(2, min_share * vision.shape[0])
-    if radix**dims < 2**62:  # one integer key per cell: everything in one compiled call
-        place = radix ** np.arange(dims, dtype=np.int64)
-        return int(_clusters_by_key(vision, cell, place, distance * math.sqrt(dims), min_count))
-    cells, weight = occupied_cells(vision, cell)
+    grid = _key_grid(vision.shape[1], distance)
+    if grid is not None:  # everything in one compiled call
+        return int(_clusters_if_moved(vision, _NO_KEYS, 0, *grid, distance, min_share)[2])
+    cells, weight = occupied_cells(vision, distance / 2)
     return clusters_of_cells(cells, weight, distance, vision.shape[0], min_share)
 
 
+_NO_KEYS = np.empty(0, dtype=np.int64)
+
+
+def _key_grid(dims: int, distance: float) -> tuple[float, np.ndarray] | None:
+    """Cell size and place values that give each grid cell one int64 key (None if too many)."""
+    cell = distance / 2
+    radix = int(math.floor(1.0 / cell)) + 1
+    if radix**dims >= 2**62:
+        return None
+    return cell, radix ** np.arange(dims, dtype=np.int64)
+
+
 @njit(cache=True)
-def _clusters_by_key(vision, cell, place, radius, min_count):
+def _clusters_if_moved(vision, old_keys, old_clusters, cell, place, distance, min_share):
+    """``(changed, keys, clusters)``: clusters are relinked only if the occupied cells changed.
+
+    ``keys`` are the sorted cell keys of every vision, compared with ``old_keys``.
+    """
+    n, dims = vision.shape
+    keys = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        for k in range(dims):
+            keys[i] += np.int64(np.floor(vision[i, k] / cell)) * place[k]
+    keys.sort()
+    if keys.size == old_keys.size and np.all(keys == old_keys):
+        return False, keys, old_clusters
     cells, weight = _cells_by_key(vision, cell, place)
-    labels = _linked_cells(cells, cell, radius)
+    labels = _linked_cells(cells, cell, distance * math.sqrt(dims))
     sizes = np.zeros(cells.shape[0])
     for c in range(cells.shape[0]):
         sizes[labels[c]] += weight[c]
-    return np.count_nonzero(sizes >= min_count)
+    return True, keys, np.count_nonzero(sizes >= max(2.0, min_share * n))
 
 
 def clusters_of_cells(

@@ -97,12 +97,16 @@ def _converge(vision, speakers, partners, confidence, convergence, weights):
         if partners[p] < 0:
             continue
         held += 1
-        for k in range(dims):
-            diff[k] = abs(vision[partners[p], k] - vision[speakers[p], k])
-        ordered = -np.sort(-diff)  # largest first, as in perceived_distance
+        for k in range(dims):  # insertion sort, largest first (as in perceived_distance)
+            gap = abs(vision[partners[p], k] - vision[speakers[p], k])
+            slot = k
+            while slot > 0 and diff[slot - 1] < gap:
+                diff[slot] = diff[slot - 1]
+                slot -= 1
+            diff[slot] = gap
         distance = 0.0
         for k in range(dims):
-            distance += ordered[k] * weights[k]
+            distance += diff[k] * weights[k]
         if distance < confidence:
             agree[p] = True
             pairs += 1

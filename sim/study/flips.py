@@ -29,6 +29,7 @@ HEAD = "sustained_participation"
 #: A box is chosen on PRIM's peeling trajectory: the densest with at least this coverage.
 MIN_COVERAGE = 0.5
 MAX_BOXES = 2
+TRIVIAL_TRIM = 0.02  # box limits trimming under 2% of a range are not described
 
 
 @dataclass
@@ -125,21 +126,32 @@ def _choose(box, x: pd.DataFrame, hit: np.ndarray) -> Box:
 
 def describe_box(box: Box, winner: str, loser: str, ranges: dict) -> str:
     """A PRIM box in plain words."""
-    parts = []
+    parts, names = [], []
     for name, limit in box.limits.items():
         words = short_parameter(name)
         if name not in ranges:  # a list of levels: the levels allowed in the box
             parts.append(f"{words} {' or '.join(map(str, limit))}")
+            names.append(name)
             continue
         (low, high), (lo_full, hi_full) = limit, ranges[name]
-        if low > lo_full and high < hi_full:
+        margin = TRIVIAL_TRIM * (hi_full - lo_full)  # a limit at the sample's edge restricts nothing
+        above, below = low > lo_full + margin, high < hi_full - margin
+        if above and below:
             parts.append(f"{words} between {low:.3g} and {high:.3g}")
-        elif low > lo_full:
+        elif above:
             parts.append(f"{words} above {low:.3g}")
-        else:
+        elif below:
             parts.append(f"{words} below {high:.3g}")
+        else:
+            continue
+        names.append(name)
+    if not parts:
+        return (
+            f"PRIM found no region of the sampled conditions, narrower than their ranges, in "
+            f"which **{winner}** beats **{loser}** more often."
+        )
     where = "; and ".join(parts)
-    names = "`, `".join(box.limits)
+    names = "`, `".join(names)
     return (
         f"**{winner}** tends to beat **{loser}** when {where} (`{names}`). This box holds "
         f"{100 * box.coverage:.0f}% of all sampled conditions in which {winner} wins "

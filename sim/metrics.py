@@ -100,33 +100,60 @@ MEAN_COLUMNS = (  # per-actor quantities whose population mean is recorded, in t
 )
 
 
-def step_row(model: PushPullModel, pairs: int, made: float) -> dict[str, float]:
-    """The metrics of the step just taken (population means from the step's compiled sums)."""
-    s, costs = model.state, model.costs
+SCALAR_COLUMNS = (  # per-step quantities of the whole run, in the order step_values writes them
+    "step",
+    "progress",
+    "progress_rate",
+    "incentive_spend",
+    "convening_spend",
+    "accountability_spend",
+    "spend",
+    "budget_left",
+    "incentive_active",
+    "dialogue_pairs",
+    "vision_dispersion",  # on a fixed sample of actors (exact if small)
+    "vision_clusters",
+    "top_motivation_share",
+)
+
+
+class RowLayout:
+    """Where each value of a step goes in a time-series row (computed once per model)."""
+
+    def __init__(self, columns: list[str], sector_names: list[str]) -> None:
+        where = {name: k for k, name in enumerate(columns)}
+        self.width = len(columns)
+        self.means = np.array([where[name] for name in MEAN_COLUMNS])
+        self.sectors = np.array([where[f"participation_{name}"] for name in sector_names])
+        self.scalars = np.array([where[name] for name in SCALAR_COLUMNS])
+
+
+def step_values(model: PushPullModel, pairs: int, made: float) -> np.ndarray:
+    """The metrics of the step just taken, as a row of ``model.recorder.columns``.
+
+    Population means come from the sums of the step's compiled passes (:mod:`sim.kernel`).
+    """
+    s, costs, layout = model.state, model.costs, model.row_layout
     budget = model.params.push.budget
-    sums, n = model.step_sums, max(s.size, 1)
+    n = max(s.size, 1)
     dispersion, clusters = model.vision_metrics(s.vision[model._cluster_sample])
-    row = dict(zip(MEAN_COLUMNS, (sums[: len(MEAN_COLUMNS)] / n).tolist(), strict=True))
-    row.update(
-        {
-            "step": model.steps,
-            "progress": model.progress_total,
-            "progress_rate": made,
-            "incentive_spend": costs.incentives,
-            "convening_spend": costs.convening,
-            "accountability_spend": costs.accountability,
-            "spend": costs.total,
-            "budget_left": math.inf if budget is None else max(budget - model.spent, 0.0),
-            "incentive_active": float(model.pushing),
-            "dialogue_pairs": pairs,
-            "vision_dispersion": dispersion,  # on a fixed sample of actors (exact if small)
-            "vision_clusters": clusters,
-            "top_motivation_share": sums[len(MEAN_COLUMNS)] / n,  # the top_of_scale sum
-        }
-    )
-    by_sector = model.acting_by_sector / np.maximum(model.sector_sizes, 1.0)
-    row.update(
-        {f"participation_{n}": v for n, v in zip(model.sector_names, by_sector, strict=True)}
+    row = np.empty(layout.width)
+    row[layout.means] = model.step_sums[: len(MEAN_COLUMNS)] / n
+    row[layout.sectors] = model.acting_by_sector / np.maximum(model.sector_sizes, 1.0)
+    row[layout.scalars] = (
+        model.steps,
+        model.progress_total,
+        made,
+        costs.incentives,
+        costs.convening,
+        costs.accountability,
+        costs.total,
+        math.inf if budget is None else max(budget - model.spent, 0.0),
+        float(model.pushing),
+        pairs,
+        dispersion,
+        clusters,
+        model.step_sums[len(MEAN_COLUMNS)] / n,  # the top_of_scale sum
     )
     return row
 
@@ -171,9 +198,13 @@ class Recorder:
 
     def record(self, values: dict[str, float]) -> None:
         """Store one row; missing columns stay NaN."""
+        self.record_row(np.array([values.get(name, np.nan) for name in self.columns]))
+
+    def record_row(self, row: np.ndarray) -> None:
+        """Store one complete row, in column order."""
         if self.rows == self._data.shape[0]:  # the explorer can run past the planned steps
             self._data = np.vstack([self._data, np.full_like(self._data, np.nan)])
-        self._data[self.rows] = [values.get(name, np.nan) for name in self.columns]
+        self._data[self.rows] = row
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:

@@ -89,9 +89,11 @@ class PushPullModel(mesa.Model):
         self.recorder = metrics.Recorder(
             metrics.timeseries_columns(self.sector_names), scenario.steps
         )
+        self.row_layout = metrics.RowLayout(self.recorder.columns, self.sector_names)
         self._refresh_derived()
         self._initial_choice()
         self._seen: tuple[np.ndarray | None, np.ndarray] = (None, _EMPTY)
+        self._aligned: tuple[tuple, np.ndarray] | None = None
 
     # -- Mesa agents ------------------------------------------------------------------------
     # Nothing in a step touches Actor objects, and creating a million of them takes seconds, so
@@ -227,11 +229,22 @@ class PushPullModel(mesa.Model):
         s.ownership = vision.update_ownership(
             s.ownership, heard, p.ownership_rate, p.ownership_decay, gain
         )
-        if self.shared_vision is None:
-            s.alignment = vision.alignment(s.vision, s.vision.mean(axis=0), p.tolerance)
-            return None
-        s.alignment = vision.alignment(s.vision, self.shared_vision, p.tolerance)
-        return s.alignment
+        s.alignment = self._alignment(p.tolerance)
+        return None if self.shared_vision is None else s.alignment
+
+    def _alignment(self, tolerance: float) -> np.ndarray:
+        """Alignment with the shared vision (or the mean vision), recomputed only if either moved.
+
+        Dialogue replaces the vision array when a vision moves (never edits it in place), so an
+        unchanged array object means unchanged visions.
+        """
+        s, shared = self.state, self.shared_vision
+        key = (s.vision, None if shared is None else shared.tobytes(), tolerance)
+        cached = self._aligned
+        if cached is None or cached[0][0] is not key[0] or cached[0][1:] != key[1:]:
+            centre = s.vision.mean(axis=0) if shared is None else shared
+            self._aligned = (key, vision.alignment(s.vision, centre, tolerance))
+        return self._aligned[1]
 
     # -- pressure and enforcement ---------------------------------------------------------------
     def _push_active(self) -> bool:
@@ -313,7 +326,7 @@ class PushPullModel(mesa.Model):
         return cooperation.reciprocity(s.social_type, s.belief, self.params.decision.reciprocity)
 
     def _record(self, pairs: int, made: float) -> None:
-        self.recorder.record(metrics.step_row(self, pairs, made))
+        self.recorder.record_row(metrics.step_values(self, pairs, made))
 
     def metrics_frame(self) -> pd.DataFrame:
         """The metrics recorded so far, one row per step."""

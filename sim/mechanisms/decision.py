@@ -28,8 +28,11 @@ CANT_NOT_LOGIT = math.log(CANT_NOT_THRESHOLD / (1.0 - CANT_NOT_THRESHOLD))  # U 
 
 @njit(cache=True)
 def act_probability(utility: np.ndarray, noise: float) -> np.ndarray:
-    """Logistic choice probability, numerically safe for large |U/T|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * utility / noise))
+    """Logistic choice probability ``1 / (1 + exp(-U / T))``.
+
+    Safe for large ``|U / T|``: exp overflows to inf and the probability to 0, never NaN.
+    """
+    return 1.0 / (1.0 + np.exp(-utility / noise))
 
 
 @njit(cache=True)

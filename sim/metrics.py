@@ -136,7 +136,8 @@ def step_values(model: PushPullModel, pairs: int, made: float) -> np.ndarray:
     s, costs, layout = model.state, model.costs, model.row_layout
     budget = model.params.push.budget
     n = max(s.size, 1)
-    dispersion, clusters = model.vision_metrics(s.vision[model._cluster_sample])
+    sampled = s.vision if model._cluster_sample is None else s.vision[model._cluster_sample]
+    dispersion, clusters = model.vision_metrics(sampled)
     row = np.empty(layout.width)
     row[layout.means] = model.step_sums[: len(MEAN_COLUMNS)] / n
     row[layout.sectors] = model.acting_by_sector / np.maximum(model.sector_sizes, 1.0)
@@ -169,14 +170,22 @@ class VisionMetrics:
     def __init__(self, distance: float) -> None:
         self.distance = distance
         self._vision: np.ndarray | None = None
+        self._source: np.ndarray | None = None  # the array last passed in
         self._keys = np.empty(0, dtype=np.int64)
         self._values = (0.0, 0)
 
     def __call__(self, vision: np.ndarray) -> tuple[float, int]:
-        """``(vision_dispersion, vision_clusters)`` of ``vision``."""
-        if self._vision is not None and np.array_equal(vision, self._vision):
+        """``(vision_dispersion, vision_clusters)`` of ``vision``.
+
+        The model passes its own vision array when every actor is sampled: dialogue replaces
+        that array whenever a vision moves, so the same object means the same visions.
+        """
+        if vision is self._source or (
+            self._vision is not None and np.array_equal(vision, self._vision)
+        ):
+            self._source = vision
             return self._values
-        self._vision = vision.copy()
+        self._source, self._vision = vision, vision.copy()
         grid = _key_grid(vision.shape[1], self.distance)
         if grid is None:
             clusters = count_clusters(vision, self.distance)

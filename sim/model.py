@@ -308,10 +308,11 @@ class PushPullModel(mesa.Model):
         )
         return sums / np.maximum(counts, 1)[:, None]
 
-    def _draw_cluster_sample(self) -> np.ndarray:
+    def _draw_cluster_sample(self) -> np.ndarray | None:
+        """The actors whose visions the vision metrics use (None: every actor)."""
         size = min(self.config.metrics.cluster_sample, self.state.size)
         if size == self.state.size:
-            return np.arange(size)
+            return None
         return np.sort(self.rng.choice(self.state.size, size=size, replace=False))
 
     def cant_not(self) -> np.ndarray:

@@ -116,6 +116,7 @@ READ_BY: dict[str, str] = {
     "leaders.alignment": "7.6 leaders (who pushes)",
     "metrics.cluster_distance": "7.12 metrics (vision_clusters)",
     "metrics.cluster_sample": "5 initialization (sample drawn); 7.12 metrics",
+    "metrics.cluster_every": "7.12 metrics",
     "schedule": "3 scheduling (first action of every step)",
 }
 

@@ -330,6 +330,13 @@ class Metrics(_Section):
     cluster_sample: int = Field(
         1000, ge=10, le=100_000, description="Actors sampled for vision clusters and dispersion."
     )
+    cluster_every: int = Field(
+        1,
+        ge=1,
+        le=100_000,
+        description="Count vision clusters every this many steps and at the last step "
+        "(NaN in between); 1 counts them every step.",
+    )
 
 
 class Phase(_Section):

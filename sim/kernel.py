@@ -375,7 +375,9 @@ def levers(p: Scenario) -> np.ndarray:
         lead_incentive=lead.incentive,
         lead_weight=push.kind_weight(lead.kind, q.loss_aversion),
         lead_monitoring=lead.monitoring,
-        lead_control=push.controllingness(lead.kind, "engagement", lead.monitoring, lead.legitimacy),
+        lead_control=push.controllingness(
+            lead.kind, "engagement", lead.monitoring, lead.legitimacy
+        ),
         lead_pays=lead_pays,
         lead_fines=lead_fines,
         accountable=accountability.active(acc.measurement, acc.peer_sanction),

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-
 if TYPE_CHECKING:
     from sim.config import Scenario
     from sim.model import PushPullModel
@@ -137,7 +136,10 @@ def step_values(model: PushPullModel, pairs: int, made: float) -> np.ndarray:
     budget = model.params.push.budget
     n = max(s.size, 1)
     sampled = s.vision if model._cluster_sample is None else s.vision[model._cluster_sample]
-    dispersion, clusters = model.vision_metrics(sampled)
+    every, step = model.config.metrics.cluster_every, model.steps
+    dispersion, clusters = model.vision_metrics(
+        sampled, step % every == 0 or step >= model.config.steps
+    )
     row = np.empty(layout.width)
     row[layout.means] = model.step_sums[: len(MEAN_COLUMNS)] / n
     row[layout.sectors] = model.acting_by_sector / np.maximum(model.sector_sizes, 1.0)
@@ -164,37 +166,42 @@ class VisionMetrics:
 
     Visions change only through dialogue, and clusters only when a vision crosses a grid cell,
     so most steps reuse the previous values; the results are exactly those of
-    :func:`vision_dispersion` and :func:`count_clusters`.
+    :func:`vision_dispersion` and :func:`count_clusters`. The model passes its own vision
+    array when every actor is sampled: dialogue replaces that array whenever a vision moves, so
+    the same object means the same visions.
     """
 
     def __init__(self, distance: float) -> None:
         self.distance = distance
-        self._vision: np.ndarray | None = None
+        self._vision: np.ndarray | None = None  # a copy of the visions last measured
         self._source: np.ndarray | None = None  # the array last passed in
         self._keys = np.empty(0, dtype=np.int64)
-        self._values = (0.0, 0)
+        self._dispersion, self._clusters = 0.0, 0
+        self._clusters_current = False
 
-    def __call__(self, vision: np.ndarray) -> tuple[float, int]:
-        """``(vision_dispersion, vision_clusters)`` of ``vision``.
+    def __call__(self, vision: np.ndarray, clusters: bool = True) -> tuple[float, float]:
+        """``(vision_dispersion, vision_clusters)``; clusters are NaN unless ``clusters``."""
+        if not (vision is self._source or self._same_as_last(vision)):
+            self._source, self._vision = vision, vision.copy()
+            self._dispersion, self._clusters_current = vision_dispersion(vision), False
+        self._source = vision
+        if not clusters:
+            return self._dispersion, math.nan
+        if not self._clusters_current:
+            self._clusters, self._clusters_current = self._count(vision), True
+        return self._dispersion, self._clusters
 
-        The model passes its own vision array when every actor is sampled: dialogue replaces
-        that array whenever a vision moves, so the same object means the same visions.
-        """
-        if vision is self._source or (
-            self._vision is not None and np.array_equal(vision, self._vision)
-        ):
-            self._source = vision
-            return self._values
-        self._source, self._vision = vision, vision.copy()
+    def _same_as_last(self, vision: np.ndarray) -> bool:
+        return self._vision is not None and np.array_equal(vision, self._vision)
+
+    def _count(self, vision: np.ndarray) -> int:
         grid = _key_grid(vision.shape[1], self.distance)
         if grid is None:
-            clusters = count_clusters(vision, self.distance)
-        else:
-            changed, self._keys, clusters = _clusters_if_moved(
-                vision, self._keys, self._values[1], *grid, self.distance, 0.01
-            )
-        self._values = (vision_dispersion(vision), int(clusters))
-        return self._values
+            return count_clusters(vision, self.distance)
+        _, self._keys, clusters = _clusters_if_moved(
+            vision, self._keys, self._clusters, *grid, self.distance, 0.01
+        )
+        return int(clusters)
 
 
 class Recorder:

@@ -32,9 +32,7 @@ from sim.mechanisms import (
     decision,
     dialogue,
     leaders,
-    motivation,
     progress,
-    pull,
     push,
     vision,
 )
@@ -186,7 +184,7 @@ class PushPullModel(mesa.Model):
         return [_bytes(getattr(self.state, name)) for name in kernel.STATE_FIELDS]
 
     def _step_inputs(self, has_vision: bool) -> kernel.StepInputs:
-        """Graph, derived arrays and this step's draws, made in the order the mechanisms use them."""
+        """Graph, derived arrays and the step's draws, in the order the mechanisms use them."""
         n, graph = self.state.size, self.network
         decision_draws = self.rng.random(n)
         push_draws = self.rng.random(n) if self.pushing else _EMPTY
@@ -267,7 +265,9 @@ class PushPullModel(mesa.Model):
             (tallies[1], lead.incentive, False),
         ):
             if monitored:
-                spend = push.enforcement_spend(rewards, int(fined), int(monitored), incentive, costs)
+                spend = push.enforcement_spend(
+                    rewards, int(fined), int(monitored), incentive, costs
+                )
                 self.costs.incentives += spend
                 self.spent += spend if by_authority else 0.0
 

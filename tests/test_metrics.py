@@ -194,3 +194,17 @@ def test_retention_none_when_nobody_acted_before() -> None:
 def test_json_ready_replaces_non_finite_numbers() -> None:
     ready = json_ready({"a": math.inf, "b": math.nan, "c": 1.5, "d": None, "e": 3})
     assert ready == {"a": None, "b": None, "c": 1.5, "d": None, "e": 3}
+
+
+def test_cluster_every_counts_on_multiples_and_the_last_step_exactly() -> None:
+    from sim.config import load_scenario
+    from sim.run import run_scenario
+
+    scenario = load_scenario("multi_sector_pull").with_overrides({"steps": 25})
+    exact = run_scenario(scenario).timeseries
+    sparse = run_scenario(scenario.with_overrides({"metrics.cluster_every": 10})).timeseries
+    counted = sparse["step"].isin([10, 20, 25])
+    assert sparse.loc[~counted, "vision_clusters"].isna().all()
+    assert (sparse.loc[counted, "vision_clusters"] == exact.loc[counted, "vision_clusters"]).all()
+    others = [c for c in exact.columns if c != "vision_clusters"]
+    pd.testing.assert_frame_equal(sparse[others], exact[others])

@@ -81,7 +81,9 @@ def sanction_spend(
     cost: float,
 ) -> float:
     """What the sanctioners paid this step for the sanctions they imposed."""
-    return sanction_cost(float(np.sum(sanctioners, where=~acting)), measurement, peer_sanction, cost)
+    return sanction_cost(
+        float(np.sum(sanctioners, where=~acting)), measurement, peer_sanction, cost
+    )
 
 
 def sanction_cost(ready: float, measurement: float, peer_sanction: float, cost: float) -> float:

@@ -41,7 +41,7 @@ def vision_pull(
 
 @njit(cache=True)
 def social_reinforcement(neighbours_acting, threshold: float):
-    """Peer reinforcement ``r(n)`` (one actor or an array): zero below the threshold, linear above."""
+    """Peer reinforcement ``r(n)`` (one actor or an array): 0 below the threshold, then linear."""
     return np.maximum(neighbours_acting - threshold, 0.0) / (1.0 - threshold)
 
 

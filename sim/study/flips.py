@@ -134,7 +134,9 @@ def describe_box(box: Box, winner: str, loser: str, ranges: dict) -> str:
             names.append(name)
             continue
         (low, high), (lo_full, hi_full) = limit, ranges[name]
-        margin = TRIVIAL_TRIM * (hi_full - lo_full)  # a limit at the sample's edge restricts nothing
+        margin = TRIVIAL_TRIM * (
+            hi_full - lo_full
+        )  # a limit at the sample's edge restricts nothing
         above, below = low > lo_full + margin, high < hi_full - margin
         if above and below:
             parts.append(f"{words} between {low:.3g} and {high:.3g}")

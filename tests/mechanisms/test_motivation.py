@@ -7,16 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.config import Scenario
+from sim.config import Scenario, load_scenario
 from sim.mechanisms.motivation import (
+    TOP_OF_SCALE,
     effective_interest,
     motivation_target,
-    TOP_OF_SCALE,
     update_habit,
     update_intrinsic,
     update_undermining,
 )
-from sim.config import load_scenario
 from sim.model import PushPullModel
 
 UNIT = st.floats(0.0, 1.0)

@@ -20,9 +20,7 @@ NEIGH = RNG.random(N)
 def pull(alignment=ALIGN, ownership=OWN, clarity=0.7, weight=0.5, reactance=0.0,
          neighbours=NEIGH, social=0.15, threshold=0.0, signal=0.2, feedback=0.1):  # fmt: skip
     vision = (
-        None
-        if alignment is None
-        else vision_pull(alignment, ownership, clarity, weight, reactance)
+        None if alignment is None else vision_pull(alignment, ownership, clarity, weight, reactance)
     )
     return pull_strength(vision, neighbours, social, threshold, signal, feedback)
 

@@ -164,12 +164,14 @@ def actor_passes(
             decision_draws, pull_, acting)  # fmt: skip
     tallies = _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws,
                                  lead_draws)  # fmt: skip
-    willing = np.empty(n)
     for i in range(n):
         habit[i] = motivation.update_habit(habit[i], acting[i], lv[L.HABIT_RATE])
-        willing[i] = acting[i] * propensity[i]
     centre = np.zeros(vision_.shape[1]) if has_vision else _acting_centre(vision_, acting)
-    seen_now, ready = neighbour_means_of_two(indptr, indices, well_mixed, acting, willing)
+    if lv[L.ACCOUNTABLE]:  # who stands ready to sanction: a second walk over the ties
+        willing = acting * propensity
+        seen_now, ready = neighbour_means_of_two(indptr, indices, well_mixed, acting, willing)
+    else:
+        seen_now, ready = neighbour_means(indptr, indices, well_mixed, acting), seen
     _hold_to_account(lv, ready, acting, sanctioners, sanction_felt)
     for i in range(n):
         belief[i] = cooperation.update_beliefs(belief[i], seen_now[i], lv[L.BELIEF_RATE])

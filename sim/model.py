@@ -91,7 +91,7 @@ class PushPullModel(mesa.Model):
         self._refresh_derived()
         self._initial_choice()
         self._seen: tuple[np.ndarray | None, np.ndarray] = (None, _EMPTY)
-        self._aligned: tuple[tuple, np.ndarray] | None = None
+        self._aligned: tuple[tuple, np.ndarray, np.ndarray] | None = None  # key, visions, result
 
     # -- Mesa agents ------------------------------------------------------------------------
     # Nothing in a step touches Actor objects, and creating a million of them takes seconds, so
@@ -231,18 +231,22 @@ class PushPullModel(mesa.Model):
         return None if self.shared_vision is None else s.alignment
 
     def _alignment(self, tolerance: float) -> np.ndarray:
-        """Alignment with the shared vision (or the mean vision), recomputed only if either moved.
+        """Alignment with the shared vision (or the mean vision), recomputed where visions moved.
 
         Dialogue replaces the vision array when a vision moves (never edits it in place), so an
         unchanged array object means unchanged visions.
         """
         s, shared = self.state, self.shared_vision
-        key = (s.vision, None if shared is None else shared.tobytes(), tolerance)
+        key = (None if shared is None else shared.tobytes(), tolerance)
         cached = self._aligned
-        if cached is None or cached[0][0] is not key[0] or cached[0][1:] != key[1:]:
+        if cached is not None and cached[0] == key and shared is not None:
+            if cached[1] is not s.vision:  # same shared vision: only moved visions change
+                aligned = vision.realigned(cached[1], s.vision, cached[2], shared, tolerance)
+                self._aligned = (key, s.vision, aligned)
+        elif cached is None or cached[0] != key or cached[1] is not s.vision:
             centre = s.vision.mean(axis=0) if shared is None else shared
-            self._aligned = (key, vision.alignment(s.vision, centre, tolerance))
-        return self._aligned[1]
+            self._aligned = (key, s.vision, vision.alignment(s.vision, centre, tolerance))
+        return self._aligned[2]
 
     # -- pressure and enforcement ---------------------------------------------------------------
     def _push_active(self) -> bool:

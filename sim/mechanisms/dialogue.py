@@ -112,14 +112,17 @@ def _converge(vision, speakers, partners, confidence, convergence, weights):
             pairs += 1
     if pairs == 0 or convergence <= 0:
         return vision, held, 0
-    delta = np.zeros((n, dims))
+    delta = np.zeros((n, dims))  # calloc'd: only the rows of those who talk are touched
     for side in range(2):  # every speaker's move first, then every partner's (summation order)
         for p in range(speakers.size):
             if agree[p]:
                 me, other = (speakers[p], partners[p]) if side == 0 else (partners[p], speakers[p])
                 for k in range(dims):
                     delta[me, k] += vision[other, k] - vision[me, k]
-    for i in range(n):  # in place: at a million actors every temporary costs
-        for k in range(dims):
-            delta[i, k] = min(max(delta[i, k] * convergence + vision[i, k], 0.0), 1.0)
-    return delta, held, pairs
+    moved = vision.copy()  # a new array: the model treats an unchanged array as unchanged visions
+    for p in range(speakers.size):
+        if agree[p]:
+            for me in (speakers[p], partners[p]):  # from the old visions: repeats are harmless
+                for k in range(dims):
+                    moved[me, k] = min(max(delta[me, k] * convergence + vision[me, k], 0.0), 1.0)
+    return moved, held, pairs

@@ -104,3 +104,25 @@ def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.nd
     for i in range(out.size):
         out[i] = alignment_of(vision[i], shared, tolerance)
     return out
+
+
+@njit(cache=True)
+def realigned(
+    before: np.ndarray,
+    vision: np.ndarray,
+    aligned: np.ndarray,
+    shared: np.ndarray,
+    tolerance: float,
+) -> np.ndarray:
+    """:func:`alignment` of ``vision``, given ``aligned`` = the alignment of ``before``.
+
+    Only the rows that differ from ``before`` are recomputed (dialogue moves a few visions a
+    step); the shared vision and the tolerance must be those ``aligned`` was computed with.
+    """
+    out = aligned.copy()
+    for i in range(vision.shape[0]):
+        for k in range(vision.shape[1]):
+            if vision[i, k] != before[i, k]:
+                out[i] = alignment_of(vision[i], shared, tolerance)
+                break
+    return out

@@ -3,14 +3,14 @@
 :meth:`sim.model.PushPullModel.step` prepares what changes rarely (shared vision, leaders,
 parameters) and draws this step's random numbers, then calls :func:`actor_passes` once. The
 passes call each mechanism's one-actor equation (``sim.mechanisms.*``), so every equation stays
-in its module; this module only decides what is read and written, in three passes:
+in its module; this module only decides what is read and written, pass by pass:
 
-1. motives and choice: pressure, pull (from last step's neighbours), intrinsic motivation,
-   undermining, and the choice ``draw < Pr(act)``;
-2. enforcement tallies (:func:`sim.mechanisms.push.enforcement_tally`), habit, and who stands
-   ready to sanction;
-3. what this step's choices cause: peer sanctions felt next step, beliefs, progress, and the sums
-   behind the step's metrics.
+1. motives and choice: pressure and how controlling it feels, pull (from last step's
+   neighbours), intrinsic motivation, undermining, and the choice ``draw < Pr(act)``;
+2. enforcement tallies (:func:`sim.mechanisms.push.enforcement_tally`) and habit;
+3. what this step's choices cause: one walk over the ties for the share of neighbours who acted
+   (and, under accountability, who stand ready to sanction), then peer sanctions felt next step,
+   beliefs, progress, and the sums behind the step's metrics.
 
 Updates read the old state and write the new one (last step's ``acting`` stays intact until the
 model swaps it in), so the order of actors within a pass does not matter. Random draws are made
@@ -171,7 +171,7 @@ def actor_passes(
         willing = acting * propensity
         seen_now, ready = neighbour_means_of_two(indptr, indices, well_mixed, acting, willing)
     else:
-        seen_now, ready = neighbour_means(indptr, indices, well_mixed, acting), seen
+        seen_now, ready = neighbour_means(indptr, indices, well_mixed, acting), seen  # unused
     _hold_to_account(lv, ready, acting, sanctioners, sanction_felt)
     for i in range(n):
         belief[i] = cooperation.update_beliefs(belief[i], seen_now[i], lv[L.BELIEF_RATE])

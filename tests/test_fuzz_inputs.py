@@ -122,8 +122,10 @@ def mutated(base: dict[str, Any], paths: list[tuple]) -> st.SearchStrategy[bytes
         for path, value in changes:
             target = doc
             for depth, key in enumerate(path):
-                if isinstance(target, list) != isinstance(key, int):
-                    break  # an earlier change made a list a table or back: the path is gone
+                if isinstance(target, list) != isinstance(key, int) or (
+                    isinstance(target, list) and not target
+                ):
+                    break  # an earlier change made a list a table, or emptied it: path gone
                 if depth == len(path) - 1:
                     value = copy.deepcopy(value)  # later changes must not edit the shared value
                     if isinstance(target, list):

@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import kernel, metrics
+from sim import clusters, kernel, metrics
 from sim.agents import Actor, initial_state
 from sim.config import Scenario, changeable_mid_run
 from sim.loading import ConfigError
@@ -76,7 +76,7 @@ class PushPullModel(mesa.Model):
         for phase in scenario.schedule:  # phases at the same step apply in file order
             self._phases.setdefault(phase.step, {}).update(phase.set)
         self._cluster_sample = self._draw_cluster_sample()
-        self.vision_metrics = metrics.VisionMetrics(scenario.metrics.cluster_distance)
+        self.vision_metrics = clusters.VisionMetrics(scenario.metrics.cluster_distance)
         self.shared_vision: np.ndarray | None = None
         self.progress_total = 0.0
         self.progress_signal = 0.0
@@ -91,6 +91,7 @@ class PushPullModel(mesa.Model):
         self._refresh_derived()
         self._initial_choice()
         self._seen: tuple[np.ndarray | None, np.ndarray] = (None, _EMPTY)
+        self._nobody = np.zeros(self.state.size, dtype=bool)  # led when no leader pushes
         self._aligned: tuple[tuple, np.ndarray, np.ndarray] | None = None  # key, visions, result
 
     # -- Mesa agents ------------------------------------------------------------------------
@@ -256,7 +257,7 @@ class PushPullModel(mesa.Model):
     def _led_members(self) -> np.ndarray:
         lead, s = self.params.leaders, self.state
         if lead.incentive <= 0:
-            return np.zeros(s.size, dtype=bool)
+            return self._nobody
         pushing = leaders.pushing_leaders(s.leader, s.acting, s.alignment, lead.alignment)
         return leaders.members_reached(s.org, s.leader, pushing)
 

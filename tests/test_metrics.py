@@ -8,15 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.clusters import count_clusters, vision_dispersion
 from sim.config import Scenario
 from sim.metrics import (
     BASE_COLUMNS,
     SUMMARY_KEYS,
     Recorder,
-    count_clusters,
     summarize,
     timeseries_columns,
-    vision_dispersion,
 )
 from sim.outputs import json_ready
 

@@ -32,7 +32,6 @@ RESULTS_ROOT = Path("out")
 EXIT_RUNS_FAILED = 1
 
 
-
 def check_out(out: Path | None) -> None:
     """Refuse an ``--out`` that is a file, lies below one, or cannot be written, up front."""
     from sim.outputs import out_dir_problem

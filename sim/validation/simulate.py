@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from sim.clusters import count_clusters
 from sim.config import Scenario
 from sim.loading import load_scenario
-from sim.metrics import count_clusters
 from sim.model import PushPullModel
 
 MAJOR_CLUSTER_SHARE = 0.02  # Deffuant et al. 2000 count clusters holding more than a few agents

@@ -12,17 +12,23 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim import resources, store
 from sim.experiment import executors, tidy, worker
 from sim.experiment.errors import ExperimentError
 from sim.experiment.manifest import build_manifest, git_commit, now
 from sim.experiment.plan import Plan
-from sim.experiment.worker import Batch, RunFn, Task, run_batch
+from sim.experiment.worker import Batch, RunFn, Task, run_batch_tables
 from sim.outputs import out_dir_problem
 
-#: Upper bound on runs per batch: a batch is also the unit of persistence.
+#: Upper bound on runs per batch until run times are known: a batch is also the unit of
+#: persistence (a batch in flight when a sweep stops runs again on resume).
 MAX_BATCH = 16
+#: Upper bound once run times are known: short runs come in batches of about
+#: ``BATCH_SECONDS`` of work, so writing parts and hand-offs cost little per run.
+MAX_FAST_BATCH = 256
+BATCH_SECONDS = 1.0
 #: Error messages kept for the final report (all are in runs.parquet).
 MAX_ERRORS = 100
 DIED = "a worker process died (killed, or out of memory?)"
@@ -187,15 +193,44 @@ def _batch(plan: Plan, schema: Schema, tasks: list[Task], run_fn: RunFn | None) 
     )
 
 
-def guided_batch_size(workers: int, fixed: int | None = None) -> Callable[[int], int]:
+class BatchSizer:
     """Batch sizes that shrink as the sweep nears its end (guided self-scheduling).
 
     Big batches early keep per-task overhead low; small batches late keep every worker busy
-    until the last run, instead of one worker finishing a long batch alone.
+    until the last run, instead of one worker finishing a long batch alone. Until run times
+    are known a batch holds at most ``MAX_BATCH`` runs; then at most ``BATCH_SECONDS`` of
+    work (up to ``MAX_FAST_BATCH`` runs), so that sweeps of short runs are not dominated by
+    writing a part and handing work over for every few runs.
     """
-    if fixed:
-        return lambda remaining: fixed
-    return lambda remaining: max(1, min(MAX_BATCH, remaining // (workers * 4)))
+
+    def __init__(self, workers: int, fixed: int | None = None) -> None:
+        self.workers = workers
+        self.fixed = fixed
+        self.runs = 0
+        self.seconds = 0.0
+
+    def observe(self, runs: int, seconds: float) -> None:
+        """Record that ``runs`` finished runs took ``seconds`` in all."""
+        self.runs += runs
+        self.seconds += seconds
+
+    def __call__(self, remaining: int) -> int:
+        """Size of the next batch when ``remaining`` runs are left to hand out."""
+        if self.fixed:
+            return self.fixed
+        limit = MAX_BATCH
+        if self.runs:
+            per_run = self.seconds / self.runs
+            limit = MAX_FAST_BATCH if per_run <= 0 else int(BATCH_SECONDS / per_run)
+            limit = min(MAX_FAST_BATCH, max(MAX_BATCH, limit))
+        if self.workers == 1:  # no other worker to wait for at the end: no need to shrink
+            return max(1, min(limit, remaining))
+        return max(1, min(limit, remaining // (self.workers * 4)))
+
+
+def guided_batch_size(workers: int, fixed: int | None = None) -> BatchSizer:
+    """A :class:`BatchSizer` (``fixed``: every batch has that many runs)."""
+    return BatchSizer(workers, fixed)
 
 
 @dataclass
@@ -276,7 +311,7 @@ def _run_locked(
     batches = make_batches(plan, schema, todo, size, opts.run_fn)
     try:
         with closing(_outcomes(batches, client, nworkers)) as outcomes:
-            _consume(outcomes, parts, report, opts.progress)
+            _consume(outcomes, parts, report, opts.progress, size)
     finally:
         # Also after Ctrl-C: what finished is consolidated and usable right away.
         _finish(parts, schema, manifest, report)
@@ -306,14 +341,18 @@ def _previous_manifest(out_dir: Path) -> dict:
 
 def _outcomes(batches: Iterator[Batch], client: Any, workers: int) -> Iterator:
     if client is not None:
-        return executors.iter_dask(run_batch, batches, client)
+        return executors.iter_dask(run_batch_tables, batches, client)
     if workers == 1:
-        return executors.iter_serial(run_batch, batches)
-    return executors.iter_processes(run_batch, batches, workers)
+        return executors.iter_serial(run_batch_tables, batches)
+    return executors.iter_processes(run_batch_tables, batches, workers)
 
 
 def _consume(
-    outcomes: Iterator, parts: store.PartStore, report: SweepReport, progress: Progress | None
+    outcomes: Iterator,
+    parts: store.PartStore,
+    report: SweepReport,
+    progress: Progress | None,
+    sizer: BatchSizer | None = None,
 ) -> None:
     try:
         for batch, result in outcomes:
@@ -330,14 +369,7 @@ def _consume(
                 _note(report, f"runs {first}-{last} lost: {cause}; rerun the command to retry them")
                 failed = n
             else:
-                runs, timeseries = result
-                parts.write_batch(runs, timeseries)
-                failed = int((runs["status"] != "ok").sum())
-                report.failed += failed
-                report.ok += n - failed
-                bad = runs.loc[runs["status"] != "ok", ["run_id", "error"]]
-                for run_id, error in bad.itertuples(index=False):
-                    _note(report, f"run {run_id}: {error}")
+                failed = _store(result, parts, report, sizer)
             if progress:
                 progress(n, failed)
     except BrokenProcessPool:
@@ -345,6 +377,29 @@ def _consume(
         # saved; the remaining runs are left for a resume.
         report.lost = max(report.lost, 1)
         _note(report, f"{DIED}; rerun the command to resume the remaining runs")
+
+
+def _store(
+    result: tuple[pa.Table, pa.Table | None],
+    parts: store.PartStore,
+    report: SweepReport,
+    sizer: BatchSizer | None,
+) -> int:
+    """Persist a finished batch and count it in the report; returns its failed runs."""
+    runs, timeseries = result
+    parts.write_batch(runs, timeseries)
+    status = runs.column("status").to_pylist()
+    failed = sum(s != "ok" for s in status)
+    report.failed += failed
+    report.ok += len(status) - failed
+    if failed:
+        ids, errors = runs.column("run_id").to_pylist(), runs.column("error").to_pylist()
+        for run_id, state, error in zip(ids, status, errors, strict=True):
+            if state != "ok":
+                _note(report, f"run {run_id}: {error}")
+    if sizer is not None:
+        sizer.observe(len(status), pc.sum(runs.column("duration")).as_py() or 0.0)
+    return failed
 
 
 def _note(report: SweepReport, message: str) -> None:

@@ -29,6 +29,7 @@ MAX_BATCH = 16
 #: ``BATCH_SECONDS`` of work, so writing parts and hand-offs cost little per run.
 MAX_FAST_BATCH = 256
 BATCH_SECONDS = 1.0
+MIN_BATCH_SECONDS = 0.1
 #: Error messages kept for the final report (all are in runs.parquet).
 MAX_ERRORS = 100
 DIED = "a worker process died (killed, or out of memory?)"
@@ -198,9 +199,10 @@ class BatchSizer:
 
     Big batches early keep per-task overhead low; small batches late keep every worker busy
     until the last run, instead of one worker finishing a long batch alone. Until run times
-    are known a batch holds at most ``MAX_BATCH`` runs; then at most ``BATCH_SECONDS`` of
-    work (up to ``MAX_FAST_BATCH`` runs), so that sweeps of short runs are not dominated by
-    writing a part and handing work over for every few runs.
+    are known a batch holds at most ``MAX_BATCH`` runs. Then it holds at most
+    ``BATCH_SECONDS`` of work (up to ``MAX_FAST_BATCH`` runs) and at least
+    ``MIN_BATCH_SECONDS``: for short runs, writing a part and handing a batch over would
+    otherwise cost more than the runs themselves.
     """
 
     def __init__(self, workers: int, fixed: int | None = None) -> None:
@@ -218,14 +220,14 @@ class BatchSizer:
         """Size of the next batch when ``remaining`` runs are left to hand out."""
         if self.fixed:
             return self.fixed
-        limit = MAX_BATCH
+        most, least = MAX_BATCH, 1
         if self.runs:
-            per_run = self.seconds / self.runs
-            limit = MAX_FAST_BATCH if per_run <= 0 else int(BATCH_SECONDS / per_run)
-            limit = min(MAX_FAST_BATCH, max(MAX_BATCH, limit))
-        if self.workers == 1:  # no other worker to wait for at the end: no need to shrink
-            return max(1, min(limit, remaining))
-        return max(1, min(limit, remaining // (self.workers * 4)))
+            per_run = max(self.seconds / self.runs, 1e-6)
+            most = min(MAX_FAST_BATCH, max(MAX_BATCH, int(BATCH_SECONDS / per_run)))
+            least = min(most, max(1, int(MIN_BATCH_SECONDS / per_run)))
+        # One worker has no other to wait for at the end: it need not shrink its batches.
+        guided = remaining if self.workers == 1 else remaining // (self.workers * 4)
+        return max(1, min(remaining, most, max(least, guided)))
 
 
 def guided_batch_size(workers: int, fixed: int | None = None) -> BatchSizer:

@@ -12,7 +12,7 @@ parquet parts, consolidation, manifest, and for local processes the hand-offs).
 Overheads are measured within the same sweep, so they hold even on a busy machine:
 
 - one worker (in this process): sweep CPU time minus the CPU time spent inside
-  ``run_scenario``, per run;
+  ``run_scenario`` (or the synthetic stand-in below), per run;
 - several workers: ``wall x workers`` minus the time the workers spent on runs (the
   ``duration`` column of runs.parquet), per run - idle workers included.
 
@@ -22,7 +22,8 @@ line says whether its worker count meets its target.
 Wall-clock throughput and speed-up need an otherwise idle machine; the load average is
 printed next to them. ``--synthetic 0.25`` replaces the model by a 0.25 s sleep that returns
 a time series of the real shape: the speed-up and overhead it reports are the executor's
-own, unaffected by other load on the machine.
+own, unaffected by other load on the machine; ``--synthetic 0.0`` leaves only the overhead
+(runs/s is then the executor's ceiling).
 """
 
 from __future__ import annotations
@@ -51,13 +52,16 @@ def synthetic_run(cfg):
     """A stand-in for the model: sleeps, then returns a time series of the real shape.
 
     Sleeping uses no CPU, so the measured overhead is the executor's alone, whatever else
-    the machine is doing.
+    the machine is doing. Its CPU time (building the frame) counts as model time.
     """
+    start = time.process_time()
     time.sleep(float(os.environ[_SYNTHETIC_ENV]))
     steps = np.arange(1, cfg.steps + 1)
     columns = {f"col{i}": np.sin(steps * (i + 1) + cfg.seed % 7) for i in range(21)}
     summary = {f"metric{i}": float(i) for i in range(12)}
-    return summary, pd.DataFrame({"step": steps, **columns})
+    frame = pd.DataFrame({"step": steps, **columns})
+    _MODEL_CPU[0] += time.process_time() - start
+    return summary, frame
 
 
 def timed_run(cfg):
@@ -86,7 +90,7 @@ def sweep(scenario: str, runs: int, workers: int, out: Path) -> dict[str, float]
     plan = make_plan(exp, "bench")
     _MODEL_CPU[0] = 0.0
     wall, cpu = time.perf_counter(), time.process_time()
-    if os.environ.get(_SYNTHETIC_ENV):
+    if os.environ.get(_SYNTHETIC_ENV) is not None:
         run_fn = synthetic_run
     else:
         run_fn = timed_run if workers == 1 else None
@@ -129,28 +133,33 @@ TARGET_RUNS_PER_S = {1: 40.0, 2: 75.0}
 
 def report(args: argparse.Namespace, bare: float, workers: int, t: dict, first: float) -> None:
     """Print one line of results for a worker count."""
-    if workers == 1 and not args.synthetic:
+    if workers == 1:
         overhead = (t["cpu"] - t["model_cpu"]) / args.runs
         how = "CPU beyond the model"
     else:
-        running = args.runs * bare if args.synthetic else t["busy"]
+        running = args.runs * bare if args.synthetic is not None else t["busy"]
         overhead = (t["wall"] * workers - running) / args.runs
         how = "worker time not running a model"
     print(
         f"{workers} worker(s): {t['wall']:6.1f} s  {args.runs / t['wall']:5.2f} runs/s  "
         f"speed-up x{first / t['wall']:.2f}  overhead/run {overhead * 1e3:5.1f} ms "
-        f"= {100 * overhead / bare:.1f}% of a bare run ({how})  [{load()}]"
+        f"= {_share(overhead, bare)} of a bare run ({how})  [{load()}]"
     )
     target = TARGET_RUNS_PER_S.get(workers)
-    if target and not args.synthetic:
+    if target and args.synthetic is None:
         met = "yes" if args.runs / t["wall"] >= target else "NO"
         print(f"    target >= {target:.0f} runs/s on {workers} worker(s): {met}")
+
+
+def _share(part: float, whole: float, sign: str = "") -> str:
+    """``part`` as a percentage of ``whole`` (n/a for a zero-length synthetic run)."""
+    return f"{100 * part / whole:{sign}.1f}%" if whole else "n/a %"
 
 
 def main() -> None:
     """Measure and print."""
     args = parse_args()
-    if args.synthetic:
+    if args.synthetic is not None:  # 0.0 too: the executor's overhead alone
         os.environ[_SYNTHETIC_ENV] = str(args.synthetic)  # inherited by worker processes
         bare = args.synthetic
     else:
@@ -177,7 +186,7 @@ def marginal(args: argparse.Namespace, bare: float, workers: int, first: float, 
     per_run = (double - again) / args.runs
     print(
         f"    marginal: {per_run * 1e3:.1f} ms wall per run "
-        f"({100 * (per_run * workers - bare) / bare:+.1f}% vs bare/{workers}); fixed per sweep "
+        f"({_share(per_run * workers - bare, bare, '+')} vs bare/{workers}); fixed per sweep "
         f"{again - per_run * args.runs:.2f} s, plus {first - again:.2f} s worker start-up"
     )
 

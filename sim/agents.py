@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
+from numba import njit
 
 from sim.config import SOCIAL_TYPES, Scenario
 
@@ -78,29 +79,29 @@ def initial_state(scenario: Scenario, rng: np.random.Generator) -> ActorState:
         0.0, pop.voice_inequality, n
     )
     effort = np.array([t.effort_cost for t in traits])[sector] + rng.normal(0.0, 0.1, n)
-    zeros = np.zeros(n)
+    # Fresh np.zeros rather than copies of one: zeroed pages are mapped lazily, copies are written.
     return ActorState(
         sector=sector,
         org=org,
         vision=vision,
         intrinsic=intrinsic,
         disposition=intrinsic.copy(),
-        undermining=zeros.copy(),
+        undermining=np.zeros(n),
         sensitivity=pop.incentive_sensitivity * sensitivity * rng.lognormal(-0.03125, 0.25, n),
         effort_offset=effort,
         voice=voice,
-        habit=zeros.copy(),
-        ownership=zeros.copy(),
+        habit=np.zeros(n),
+        ownership=np.zeros(n),
         champion=champion,
         social_type=_social_types(sector, pop, traits, rng),
         belief=np.full(n, scenario.decision.initial_belief),
         leader=_leaders(org, voice),
         acting=np.zeros(n, dtype=bool),
-        pressure=zeros.copy(),
-        pull=zeros.copy(),
-        alignment=zeros.copy(),
-        sanction_felt=zeros.copy(),
-        sanctioners=zeros.copy(),
+        pressure=np.zeros(n),
+        pull=np.zeros(n),
+        alignment=np.zeros(n),
+        sanction_felt=np.zeros(n),
+        sanctioners=np.zeros(n),
     )
 
 
@@ -109,18 +110,43 @@ def _social_types(sector, pop, traits, rng) -> np.ndarray:
     mixes = np.array(
         [[(t.social_types or pop.social_types).get(k, 0.0) for k in SOCIAL_TYPES] for t in traits]
     )
-    cumulative = np.cumsum(mixes, axis=1)[sector]
-    draws = rng.random(sector.size)[:, None] * cumulative[:, -1:]
-    return np.minimum((draws >= cumulative).sum(axis=1), len(SOCIAL_TYPES) - 1).astype(np.int8)
+    return _type_of_draw(sector, np.cumsum(mixes, axis=1), rng.random(sector.size))
+
+
+@njit(cache=True)
+def _type_of_draw(sector, cumulative, draws) -> np.ndarray:
+    """Type = how many cumulative shares ``draw * total`` reaches (capped at the last type).
+
+    Compiled and row by row: the vectorized form built N x types temporaries.
+    """
+    n_types = cumulative.shape[1]
+    types = np.empty(sector.size, dtype=np.int8)
+    for i in range(sector.size):
+        row = cumulative[sector[i]]
+        scaled = draws[i] * row[n_types - 1]
+        reached = 0
+        for k in range(n_types):
+            reached += scaled >= row[k]
+        types[i] = min(reached, n_types - 1)
+    return types
 
 
 def _leaders(org: np.ndarray, voice: np.ndarray) -> np.ndarray:
-    """The actor with the loudest voice in each organisation leads it."""
-    order = np.lexsort((-voice, org))  # by organisation, loudest first
-    first = np.ones(org.size, dtype=bool)
-    first[1:] = org[order][1:] != org[order][:-1]
-    leader = np.zeros(org.size, dtype=bool)
-    leader[order[first]] = True
+    """The actor with the loudest voice in each organisation leads it (first one on ties)."""
+    return _loudest(org, voice, int(org.max()) + 1)
+
+
+@njit(cache=True)
+def _loudest(org, voice, n_orgs) -> np.ndarray:
+    """One compiled pass instead of sorting by (organisation, -voice)."""
+    best = np.full(n_orgs, -1, dtype=np.int64)
+    for i in range(org.size):
+        if best[org[i]] < 0 or voice[i] > voice[best[org[i]]]:  # strict: the first one wins ties
+            best[org[i]] = i
+    leader = np.zeros(org.size, dtype=np.bool_)
+    for o in range(n_orgs):
+        if best[o] >= 0:
+            leader[best[o]] = True
     return leader
 
 
@@ -133,8 +159,17 @@ def _initial_visions(org, n_sectors, pop, rng) -> np.ndarray:
     n_orgs = n_sectors * pop.orgs_per_sector
     org_centres = np.repeat(centres, pop.orgs_per_sector, axis=0)
     org_centres = org_centres + rng.normal(0.0, pop.vision_spread, (n_orgs, dims))
-    vision = org_centres[org] + rng.normal(0.0, pop.vision_spread, (org.size, dims))
-    return np.clip(vision, 0.0, 1.0)
+    return _offset_and_clip(rng.normal(0.0, pop.vision_spread, (org.size, dims)), org_centres, org)
+
+
+@njit(cache=True)
+def _offset_and_clip(noise, org_centres, org) -> np.ndarray:
+    """``clip(org_centres[org] + noise, 0, 1)`` written into ``noise`` (no N x K temporaries)."""
+    for i in range(noise.shape[0]):
+        for k in range(noise.shape[1]):
+            value = org_centres[org[i], k] + noise[i, k]
+            noise[i, k] = min(max(value, 0.0), 1.0)
+    return noise
 
 
 class Actor(mesa.Agent):

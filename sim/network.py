@@ -85,25 +85,54 @@ def _ring_lattice(sector: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray
     """Each actor tied to the next ``half`` actors of its own sector's ring (sectors sorted).
 
     Rings close within a sector block, so only rewired ties cross sectors and
-    ``cross_sector_share`` holds exactly even in small populations.
+    ``cross_sector_share`` holds exactly even in small populations. Tie ``i * half + j - 1``
+    joins actor ``i`` to its ``j``-th successor.
     """
+    return _lattice_ties(sector, half)
+
+
+@njit(cache=True)
+def _lattice_ties(sector: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Compiled :func:`_ring_lattice`: int32 ends (at most 10 M actors), no N x half temporaries."""
     n = sector.size
-    start = np.searchsorted(sector, sector)  # first index of each actor's sector block
-    size = np.searchsorted(sector, sector, side="right") - start
-    src = np.repeat(np.arange(n), half)
-    offsets = np.tile(np.arange(1, half + 1), n)
-    base = start[src]
-    return src, base + (src - base + offsets) % size[src]
+    src = np.empty(n * half, dtype=np.int32)
+    dst = np.empty(n * half, dtype=np.int32)
+    start = 0
+    while start < n:
+        end = start
+        while end < n and sector[end] == sector[start]:
+            end += 1
+        for i in range(start, end):
+            for j in range(1, half + 1):
+                src[i * half + j - 1] = i
+                dst[i * half + j - 1] = start + (i - start + j) % (end - start)
+        start = end
+    return src, dst
 
 
 def _rewire(src, dst, sector, cross_share, rewiring, rng) -> np.ndarray:
-    draw = rng.random(src.size)
-    cross = draw < cross_share
-    within = (draw >= cross_share) & (draw < cross_share + rewiring)
-    dst = dst.copy()
-    moved = cross | within
-    dst[moved] = _partners(src[moved], sector, cross[moved].astype(float), rng)
+    """Rewire each tie across sectors with prob. ``cross_share``, within with prob. ``rewiring``.
+
+    ``dst`` is overwritten (the lattice's fresh array: a copy would cost 4 bytes per tie).
+    """
+    moved, cross = _moved_ties(rng.random(src.size), cross_share, rewiring)
+    dst[moved] = _partners(src[moved], sector, cross.astype(float), rng)
     return dst
+
+
+@njit(cache=True)
+def _moved_ties(draw: np.ndarray, cross_share: float, rewiring: float):
+    """Indices of the rewired ties and whether each one crosses sectors (one compiled pass)."""
+    moved = np.empty(draw.size, dtype=np.int64)
+    cross = np.empty(draw.size, dtype=np.bool_)
+    count = 0
+    for e in range(draw.size):
+        across = draw[e] < cross_share
+        if across or (draw[e] >= cross_share and draw[e] < cross_share + rewiring):
+            moved[count] = e
+            cross[count] = across
+            count += 1
+    return moved[:count], cross[:count]
 
 
 def _partners(src: np.ndarray, sector: np.ndarray, cross_share, rng) -> np.ndarray:
@@ -114,30 +143,82 @@ def _partners(src: np.ndarray, sector: np.ndarray, cross_share, rng) -> np.ndarr
     n_sectors = int(sector.max()) + 1 if sector.size else 1
     starts = np.searchsorted(sector, np.arange(n_sectors))
     ends = np.searchsorted(sector, np.arange(n_sectors), side="right")
-    own = sector[src]
     cross = rng.random(src.size) < cross_share
     if n_sectors == 1:
         cross[:] = False
     # Another sector: shift own sector by 1..S-1 (uniform over the other sectors).
     shift = rng.integers(1, max(n_sectors, 2), size=src.size)
-    target = np.where(cross, (own + shift) % n_sectors, own)
-    size = ends[target] - starts[target]
-    return starts[target] + np.floor(rng.random(src.size) * size).astype(np.int64)
+    return _partner_in(src, sector, cross, shift, rng.random(src.size), starts, ends)
+
+
+@njit(cache=True)
+def _partner_in(src, sector, cross, shift, draw, starts, ends) -> np.ndarray:
+    """The partner at ``floor(draw * size)`` of each source's target sector block (compiled)."""
+    n_sectors = starts.size
+    partner = np.empty(src.size, dtype=np.int64)
+    for e in range(src.size):
+        target = sector[src[e]]
+        if cross[e]:
+            target = (target + shift[e]) % n_sectors
+        size = ends[target] - starts[target]
+        partner[e] = starts[target] + np.int64(np.floor(draw[e] * size))
+    return partner
 
 
 def _to_csr(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
-    keep = src != dst
-    src, dst = src[keep].astype(np.int64), dst[keep].astype(np.int64)
-    both_src = np.concatenate([src, dst])
-    both_dst = np.concatenate([dst, src])
-    # Drop duplicate ties; sorting by (src, dst) also gives CSR order. (A sort and a mask are
-    # several times faster than np.unique's hashing at millions of ties.)
-    key = np.sort(both_src * n + both_dst)
-    key = key[np.concatenate(([True], key[1:] != key[:-1]))] if key.size else key
-    rows, cols = np.divmod(key, n)
+    """The undirected graph of the ties ``src[e] - dst[e]``, without self or duplicate ties."""
+    indptr, indices = _csr_ties(n, src, dst)
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(indptr))
+    return Graph(n, indptr, indices, rows)
+
+
+@njit(cache=True)
+def _csr_ties(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR ``(indptr, indices)`` of the ties in both directions, each row sorted and deduplicated.
+
+    A counting sort by row, then a sort of each (short) row: linear in the ties, where a global
+    sort of ``src * n + dst`` keys took most of the build time at a million actors.
+    """
+    start = np.zeros(n + 1, dtype=np.int64)
+    for e in range(src.size):
+        if src[e] != dst[e]:
+            start[src[e] + 1] += 1
+            start[dst[e] + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
+    fill = start[:-1].copy()
+    cols = np.empty(start[n], dtype=np.int32)
+    for e in range(src.size):
+        a, b = src[e], dst[e]
+        if a != b:
+            cols[fill[a]] = b
+            fill[a] += 1
+            cols[fill[b]] = a
+            fill[b] += 1
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return Graph(n, indptr, cols.astype(np.int32), rows.astype(np.int32))
+    kept = 0  # compacted in place: a row's output never overtakes its unread input
+    for i in range(n):
+        _sort_row(cols[start[i] : start[i + 1]])
+        for k in range(start[i], start[i + 1]):
+            if k == start[i] or cols[k] != cols[k - 1]:
+                cols[kept] = cols[k]
+                kept += 1
+        indptr[i + 1] = kept
+    return indptr, cols[:kept]
+
+
+@njit(cache=True)
+def _sort_row(row: np.ndarray) -> None:
+    """Sort one row in place: insertion sort for the usual few ties, numpy's sort beyond."""
+    if row.size > 32:
+        row[:] = np.sort(row)
+        return
+    for k in range(1, row.size):
+        value, j = row[k], k - 1
+        while j >= 0 and row[j] > value:
+            row[j + 1] = row[j]
+            j -= 1
+        row[j + 1] = value
 
 
 def random_neighbours(graph: Graph, actors: np.ndarray, rng: np.random.Generator) -> np.ndarray:

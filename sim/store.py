@@ -265,15 +265,17 @@ class PartStore:
             )
         return pd.concat(frames, ignore_index=True).drop_duplicates("run_id")
 
-    def write_batch(self, runs: pd.DataFrame, timeseries: pd.DataFrame | None) -> None:
+    def write_batch(
+        self, runs: pa.Table | pd.DataFrame, timeseries: pa.Table | pd.DataFrame | None
+    ) -> None:
         """Persist one finished batch: time series first, then the runs file that commits it.
 
         The runs file records how many time-series rows belong to it, so a resume can tell
         a complete batch from one whose time series went missing.
         """
-        ids = runs["run_id"]
-        stem = f"{int(ids.min()):09d}-{int(ids.max()):09d}-{uuid.uuid4().hex[:8]}"
-        ts_rows = 0 if timeseries is None else len(timeseries)
+        first, last = _id_range(runs)
+        stem = f"{first:09d}-{last:09d}-{uuid.uuid4().hex[:8]}"
+        ts_rows = 0 if timeseries is None else len(timeseries)  # rows of a frame or a table
         if ts_rows:
             write_parquet_atomic(timeseries, self.parts / f"{stem}.ts.parquet")
         metadata = {TS_ROWS_KEY: str(ts_rows).encode()}
@@ -366,6 +368,14 @@ def _flush(pending: list[pa.Table], writer: pq.ParquetWriter, final: bool) -> in
     if rest.num_rows:
         pending.append(rest)
     return rest.num_rows
+
+
+def _id_range(runs: pa.Table | pd.DataFrame) -> tuple[int, int]:
+    """Smallest and largest run id of a batch's runs table."""
+    if isinstance(runs, pd.DataFrame):
+        return int(runs["run_id"].min()), int(runs["run_id"].max())
+    bounds = pc.min_max(runs.column("run_id")).as_py()
+    return int(bounds["min"]), int(bounds["max"])
 
 
 def _ts_of(part: Path) -> Path:

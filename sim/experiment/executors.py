@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import struct
+import sys
 import threading
 import time
 from asyncio import CancelledError
@@ -28,7 +29,8 @@ Outcome = tuple[Any, Any]  # (batch, result) or (batch, BaseException)
 #: that pending results never pile up.
 INFLIGHT_PER_WORKER = 2
 #: Imported once by the fork server; every local worker starts with them loaded.
-PRELOAD = ["__main__", "sim.experiment.worker", "sim.run"]
+#: (sim.experiment.preload imports the main script, which "__main__" fails to do.)
+PRELOAD = ["__main__", "sim.experiment.preload", "sim.experiment.worker", "sim.run"]
 #: Seconds between a local worker's checks that the sweep that started it is still alive.
 PARENT_POLL = 0.5
 #: Seconds to connect to a Dask scheduler.
@@ -65,7 +67,24 @@ def _context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
+    main_path = _main_script()
+    if main_path:
+        from sim.experiment.preload import MAIN_ENV
+
+        os.environ[MAIN_ENV] = main_path  # read by the fork server, which inherits it
     return ctx
+
+
+def _main_script() -> str | None:
+    """The path workers are told to run as their main module (as multiprocessing.spawn does).
+
+    None when the main module is run by name (``python -m``: workers skip it) or has no file.
+    """
+    main = sys.modules.get("__main__")
+    if getattr(getattr(main, "__spec__", None), "name", None) is not None:
+        return None
+    path = getattr(main, "__file__", None)
+    return os.path.normpath(path) if path else None
 
 
 def warm_up_processes() -> None:

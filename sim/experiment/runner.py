@@ -12,17 +12,17 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim import resources, store
 from sim.experiment import executors, tidy, worker
+from sim.experiment.batching import BatchSizer, guided_batch_size
 from sim.experiment.errors import ExperimentError
 from sim.experiment.manifest import build_manifest, git_commit, now
 from sim.experiment.plan import Plan
-from sim.experiment.worker import Batch, RunFn, Task, run_batch
+from sim.experiment.worker import Batch, RunFn, Task, run_batch_tables
 from sim.outputs import out_dir_problem
 
-#: Upper bound on runs per batch: a batch is also the unit of persistence.
-MAX_BATCH = 16
 #: Error messages kept for the final report (all are in runs.parquet).
 MAX_ERRORS = 100
 DIED = "a worker process died (killed, or out of memory?)"
@@ -187,17 +187,6 @@ def _batch(plan: Plan, schema: Schema, tasks: list[Task], run_fn: RunFn | None) 
     )
 
 
-def guided_batch_size(workers: int, fixed: int | None = None) -> Callable[[int], int]:
-    """Batch sizes that shrink as the sweep nears its end (guided self-scheduling).
-
-    Big batches early keep per-task overhead low; small batches late keep every worker busy
-    until the last run, instead of one worker finishing a long batch alone.
-    """
-    if fixed:
-        return lambda remaining: fixed
-    return lambda remaining: max(1, min(MAX_BATCH, remaining // (workers * 4)))
-
-
 @dataclass
 class Options:
     """How to run a plan (see :func:`run_plan` for the meaning of each field)."""
@@ -276,7 +265,7 @@ def _run_locked(
     batches = make_batches(plan, schema, todo, size, opts.run_fn)
     try:
         with closing(_outcomes(batches, client, nworkers)) as outcomes:
-            _consume(outcomes, parts, report, opts.progress)
+            _consume(outcomes, parts, report, opts.progress, size)
     finally:
         # Also after Ctrl-C: what finished is consolidated and usable right away.
         _finish(parts, schema, manifest, report)
@@ -306,14 +295,18 @@ def _previous_manifest(out_dir: Path) -> dict:
 
 def _outcomes(batches: Iterator[Batch], client: Any, workers: int) -> Iterator:
     if client is not None:
-        return executors.iter_dask(run_batch, batches, client)
+        return executors.iter_dask(run_batch_tables, batches, client)
     if workers == 1:
-        return executors.iter_serial(run_batch, batches)
-    return executors.iter_processes(run_batch, batches, workers)
+        return executors.iter_serial(run_batch_tables, batches)
+    return executors.iter_processes(run_batch_tables, batches, workers)
 
 
 def _consume(
-    outcomes: Iterator, parts: store.PartStore, report: SweepReport, progress: Progress | None
+    outcomes: Iterator,
+    parts: store.PartStore,
+    report: SweepReport,
+    progress: Progress | None,
+    sizer: BatchSizer | None = None,
 ) -> None:
     try:
         for batch, result in outcomes:
@@ -330,14 +323,7 @@ def _consume(
                 _note(report, f"runs {first}-{last} lost: {cause}; rerun the command to retry them")
                 failed = n
             else:
-                runs, timeseries = result
-                parts.write_batch(runs, timeseries)
-                failed = int((runs["status"] != "ok").sum())
-                report.failed += failed
-                report.ok += n - failed
-                bad = runs.loc[runs["status"] != "ok", ["run_id", "error"]]
-                for run_id, error in bad.itertuples(index=False):
-                    _note(report, f"run {run_id}: {error}")
+                failed = _store(result, parts, report, sizer)
             if progress:
                 progress(n, failed)
     except BrokenProcessPool:
@@ -345,6 +331,29 @@ def _consume(
         # saved; the remaining runs are left for a resume.
         report.lost = max(report.lost, 1)
         _note(report, f"{DIED}; rerun the command to resume the remaining runs")
+
+
+def _store(
+    result: tuple[pa.Table, pa.Table | None],
+    parts: store.PartStore,
+    report: SweepReport,
+    sizer: BatchSizer | None,
+) -> int:
+    """Persist a finished batch and count it in the report; returns its failed runs."""
+    runs, timeseries = result
+    parts.write_batch(runs, timeseries)
+    status = runs.column("status").to_pylist()
+    failed = sum(s != "ok" for s in status)
+    report.failed += failed
+    report.ok += len(status) - failed
+    if failed:
+        ids, errors = runs.column("run_id").to_pylist(), runs.column("error").to_pylist()
+        for run_id, state, error in zip(ids, status, errors, strict=True):
+            if state != "ok":
+                _note(report, f"run {run_id}: {error}")
+    if sizer is not None:
+        sizer.observe(len(status), pc.sum(runs.column("duration")).as_py() or 0.0)
+    return failed
 
 
 def _note(report: SweepReport, message: str) -> None:

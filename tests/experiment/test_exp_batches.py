@@ -63,3 +63,21 @@ def test_only_a_bounded_number_of_batches_is_in_flight():
             results.append((batch, result))
     assert sorted(results) == [(i, 2 * i) for i in range(50)]
     assert peak[0] <= 4
+
+
+def test_known_run_times_size_batches_by_work_not_by_count():
+    from sim.experiment.batching import BATCH_SECONDS, MAX_FAST_BATCH, MIN_BATCH_SECONDS
+
+    short = guided_batch_size(workers=2)
+    short.observe(runs=100, seconds=0.5)  # 5 ms runs
+    assert short(100_000) == int(BATCH_SECONDS / 0.005)  # about a second of work
+    assert short(30) == int(MIN_BATCH_SECONDS / 0.005)  # no tiny batches at the end
+    tiny = guided_batch_size(workers=2)
+    tiny.observe(runs=10, seconds=0.0)
+    assert tiny(100_000) == MAX_FAST_BATCH
+    long = guided_batch_size(workers=2)
+    long.observe(runs=2, seconds=20.0)  # 10 s runs: back to the guided sizes
+    assert long(1000) == 16 and long(10) == 1
+    alone = guided_batch_size(workers=1)
+    alone.observe(runs=100, seconds=0.5)
+    assert alone(50) == 50  # one worker: no shrinking at the end

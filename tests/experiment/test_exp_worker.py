@@ -71,3 +71,25 @@ def test_a_raising_run_is_a_failed_row_with_a_one_line_error():
 def test_no_kept_columns_means_no_timeseries():
     runs, ts = run_batch(make_batch([{"x": 1}], columns=()))
     assert ts is None and len(runs) == 1
+
+
+def test_replications_get_the_scenario_a_full_validation_gives():
+    from sim.config import load_scenario
+    from sim.experiment.worker import _config
+
+    base = load_scenario("multi_sector_pull")
+    points = {0: {"vision.inclusion": 0.3, "population.sectors": {"a": 0.6, "b": 0.4}}, 1: {}}
+    batch = Batch(
+        tasks=[],
+        configs={"v": base},
+        points=points,
+        metrics=[],
+        columns=[],
+        numeric=[],
+        every=1,
+    )
+    cache = {}
+    for point in points:
+        for seed in (0, 5, 2**63 - 1):
+            got = _config(batch, Task(0, "v", point, 0, seed), cache)
+            assert got == base.with_overrides({**points[point], "seed": seed})

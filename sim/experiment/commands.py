@@ -89,7 +89,6 @@ def sweep(
     from sim.config import ConfigError
     from sim.experiment.design import design_warnings
 
-    _start_workers_early(workers, scheduler, dry_run)
     try:
         plan = _load_plan(experiment, set_, steps, seed)
         for line in design_warnings(plan.experiment.sweep):
@@ -112,18 +111,6 @@ def sweep(
     print_report(report, quiet)
     if report.failed or report.lost or failed_in_dir(report.out_dir):
         raise typer.Exit(EXIT_RUNS_FAILED)
-
-
-def _start_workers_early(workers: int | None, scheduler: str | None, dry_run: bool) -> None:
-    """Start the local workers' fork server now: its imports overlap with planning.
-
-    It imports the model (seconds) on another core while this process reads and checks the
-    experiment; nothing is written, and it ends with this process whatever happens.
-    """
-    from sim.experiment import executors
-
-    if not dry_run and scheduler is None and (workers or executors.default_workers()) > 1:
-        executors.warm_up_processes()
 
 
 def _load_plan(experiment: Path, set_: list[str] | None, steps: int | None, seed: int | None):

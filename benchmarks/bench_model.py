@@ -81,13 +81,22 @@ def peak_mb() -> float:
 
 
 # -- work done inside a fresh subprocess -------------------------------------------------------
+def shortened(config, steps: int):
+    """``config`` run for ``steps`` steps, its schedule scaled to keep each phase's share."""
+    phases = [
+        phase.model_copy(update={"step": max(1, round(phase.step * steps / config.steps))})
+        for phase in config.schedule
+    ]
+    return config.model_copy(update={"steps": steps, "schedule": phases})
+
+
 def worker_model(scenario: str, size: int, steps: int) -> dict:
     """Build one model and step it; time both and report the process's peak memory."""
     from sim.config import load_scenario
     from sim.model import PushPullModel
 
-    config = load_scenario(scenario, {"population.size": size, "steps": steps})
-    warm = PushPullModel(load_scenario(scenario, {"population.size": 50, "steps": 2}))
+    config = shortened(load_scenario(scenario, {"population.size": size}), steps)
+    warm = PushPullModel(shortened(load_scenario(scenario, {"population.size": 50}), 2))
     warm.step()  # load the compiled kernels from numba's cache before timing
     import_mb = peak_mb()
     started, cpu_started = time.perf_counter(), time.process_time()

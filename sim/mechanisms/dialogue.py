@@ -89,8 +89,18 @@ def _converge(vision, speakers, partners, confidence, convergence, weights):
 
     Isolated speakers (partner -1) hold no dialogue.
     """
-    n, dims = vision.shape
-    agree = np.zeros(speakers.size, dtype=np.bool_)
+    agree, held, pairs = _agreeing_pairs(vision, speakers, partners, confidence, weights)
+    if pairs == 0 or convergence <= 0:
+        return vision, held, 0
+    delta = _summed_moves(vision, speakers, partners, agree)
+    return _moved_visions(vision, speakers, partners, agree, delta, convergence), held, pairs
+
+
+@njit(cache=True)
+def _agreeing_pairs(vision, speakers, partners, confidence, weights):
+    """Which dialogues converge (perceived distance below ``confidence``), and counts."""
+    dims = vision.shape[1]
+    agree = np.zeros(speakers.size, dtype=np.uint8)  # compiled bool loads are slow
     held = pairs = 0
     diff = np.empty(dims)
     for p in range(speakers.size):
@@ -108,21 +118,31 @@ def _converge(vision, speakers, partners, confidence, convergence, weights):
         for k in range(dims):
             distance += diff[k] * weights[k]
         if distance < confidence:
-            agree[p] = True
+            agree[p] = 1
             pairs += 1
-    if pairs == 0 or convergence <= 0:
-        return vision, held, 0
-    delta = np.zeros((n, dims))  # calloc'd: only the rows of those who talk are touched
+    return agree, held, pairs
+
+
+@njit(cache=True)
+def _summed_moves(vision, speakers, partners, agree):
+    """Each actor's summed pull toward its agreeing partners (from the old visions)."""
+    delta = np.zeros(vision.shape)  # calloc'd: only the rows of those who talk are touched
     for side in range(2):  # every speaker's move first, then every partner's (summation order)
         for p in range(speakers.size):
             if agree[p]:
                 me, other = (speakers[p], partners[p]) if side == 0 else (partners[p], speakers[p])
-                for k in range(dims):
+                for k in range(vision.shape[1]):
                     delta[me, k] += vision[other, k] - vision[me, k]
+    return delta
+
+
+@njit(cache=True)
+def _moved_visions(vision, speakers, partners, agree, delta, convergence):
+    """New visions: ``v + mu * delta`` clipped to [0, 1] for those who talked, a new array."""
     moved = vision.copy()  # a new array: the model treats an unchanged array as unchanged visions
     for p in range(speakers.size):
         if agree[p]:
             for me in (speakers[p], partners[p]):  # from the old visions: repeats are harmless
-                for k in range(dims):
+                for k in range(vision.shape[1]):
                     moved[me, k] = min(max(delta[me, k] * convergence + vision[me, k], 0.0), 1.0)
-    return moved, held, pairs
+    return moved

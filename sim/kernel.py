@@ -27,23 +27,14 @@ import numpy as np
 from numba import njit
 
 from sim.mechanisms import accountability, cooperation, decision, motivation, pull, push, vision
+from sim.metrics import MEAN_COLUMNS
 from sim.network import csr_mean
 
 if TYPE_CHECKING:
     from sim.config import Scenario
 
 SUM_NAMES = (  # the per-step sums returned by actor_passes, in this order
-    "participation",
-    "intrinsic_motivation",
-    "extrinsic_pressure",
-    "pull",
-    "habit",
-    "alignment",
-    "ownership",
-    "cant_not",
-    "undermining",
-    "belief",
-    "sanction_pressure",
+    *MEAN_COLUMNS,  # population means times N
     "top_of_scale",
     "coherence",  # sum over the actors who acted of their alignment (progress before / N)
     "sanctions_imposed",  # sum over free riders of the share of neighbours ready to sanction

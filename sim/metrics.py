@@ -98,21 +98,7 @@ MEAN_COLUMNS = (  # per-actor quantities whose population mean is recorded, in t
 )
 
 
-SCALAR_COLUMNS = (  # per-step quantities of the whole run, in the order step_values writes them
-    "step",
-    "progress",
-    "progress_rate",
-    "incentive_spend",
-    "convening_spend",
-    "accountability_spend",
-    "spend",
-    "budget_left",
-    "incentive_active",
-    "dialogue_pairs",
-    "vision_dispersion",  # on a fixed sample of actors (exact if small)
-    "vision_clusters",
-    "top_motivation_share",
-)
+SCALAR_COLUMNS = ("step", *(c for c in BASE_COLUMNS if c not in MEAN_COLUMNS))  # step_values order
 
 
 class RowLayout:

@@ -55,6 +55,24 @@ def run_scenario(
     return RunResult(scenario, timeseries, summary, phases, time.perf_counter() - started)
 
 
+#: Bundled scenarios that between them reach every compiled kernel (dialogue, co-created and
+#: imposed visions, push, peer accountability, leaders), for :func:`warm_up`.
+WARM_UP_SCENARIOS = ("multi_sector_pull", "imposed_vision", "mutual_accountability", "hybrid")
+
+
+def warm_up() -> None:
+    """Load every compiled kernel (compiling it once, into numba's cache, on a fresh install).
+
+    Runs tiny versions of :data:`WARM_UP_SCENARIOS`: about a second from the cache, about a
+    minute the first time. The explorer and sweep workers call it before their first run, so a
+    first click or batch is not the one that waits.
+    """
+    from sim.loading import load_scenario
+
+    for name in WARM_UP_SCENARIOS:
+        run_scenario(load_scenario(name, {"population.size": 30, "steps": 3}))
+
+
 class _LazyProgressBar:
     """A rich progress bar that only appears once a run has taken more than a second."""
 

@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     stop_with_parent()
     quiet_cookie_warning()
     read_only_cdn()
+    from sim.run import warm_up
+
+    warm_up()  # compiled kernels loaded (or compiled) before the page is served, not on play
     from solara.__main__ import cli
 
     args = ["run", str(APP_PATH), "--host", host, "--port", port, "--production", "--no-open"]

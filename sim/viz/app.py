@@ -82,7 +82,9 @@ from mesa.visualization import SolaraViz  # noqa: E402 - after the patch, for cl
 from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
 TITLE = "pushpull explorer"
-PLAY_INTERVAL_MS = 30
+# Mesa's default. A frame must render before the next step lands: Solara stops a render loop
+# that never settles, and a Pause click is then lost.
+PLAY_INTERVAL_MS = 100
 PRESETS = [DEFAULTS_LABEL, *bundled_scenarios()]
 
 

@@ -239,15 +239,17 @@ class PushPullModel(mesa.Model):
         """
         s, shared = self.state, self.shared_vision
         key = (None if shared is None else shared.tobytes(), tolerance)
-        cached = self._aligned
-        if cached is not None and cached[0] == key and shared is not None:
-            if cached[1] is not s.vision:  # same shared vision: only moved visions change
-                aligned = vision.realigned(cached[1], s.vision, cached[2], shared, tolerance)
-                self._aligned = (key, s.vision, aligned)
-        elif cached is None or cached[0] != key or cached[1] is not s.vision:
+        same_target = self._aligned is not None and self._aligned[0] == key
+        if same_target and self._aligned[1] is s.vision:
+            return self._aligned[2]
+        if same_target and shared is not None:  # only the visions that moved change
+            before, aligned = self._aligned[1], self._aligned[2]
+            aligned = vision.realigned(before, s.vision, aligned, shared, tolerance)
+        else:  # a new target; the mean vision moves with any vision
             centre = s.vision.mean(axis=0) if shared is None else shared
-            self._aligned = (key, s.vision, vision.alignment(s.vision, centre, tolerance))
-        return self._aligned[2]
+            aligned = vision.alignment(s.vision, centre, tolerance)
+        self._aligned = (key, s.vision, aligned)
+        return aligned
 
     # -- pressure and enforcement ---------------------------------------------------------------
     def _push_active(self) -> bool:

@@ -60,6 +60,13 @@ def bundled_scenarios() -> list[str]:
 
 def resolve_scenario_path(spec: str | Path) -> Path:
     """Turn a scenario name or path into an existing file path (raises ConfigError)."""
+    try:
+        return _scenario_path(spec)
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ConfigError(f"{spec}: not a usable scenario name or path: {exc.strerror}") from None
+
+
+def _scenario_path(spec: str | Path) -> Path:
     path = Path(spec)
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():

@@ -131,7 +131,8 @@ def test_the_run_estimate_is_not_below_what_a_run_uses() -> None:
     from sim.run import run_scenario
 
     scenario = load_scenario(None, {"population.size": 4000, "steps": 5})
-    tracemalloc.start()
+    run_scenario(load_scenario(None, {"population.size": 20, "steps": 2}))  # kernels loaded
+    tracemalloc.start()  # (numba's cache loads are no part of a run; alone, this test saw them)
     run_scenario(scenario)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -150,3 +151,12 @@ def test_a_sweep_uses_no_more_workers_than_memory_holds(monkeypatch) -> None:
     assert _affordable_workers(plan, 8, report) == 2
     assert "8 workers would need about" in report.warnings[0]
     assert _affordable_workers(plan, 1, report) == 1
+
+
+def test_a_scenario_name_too_long_for_the_file_system_is_one_line(tmp_path) -> None:
+    name = "x" * 300  # found by the fuzz test: it raised OSError (File name too long)
+    assert "not a usable scenario name or path" in error_line(runner.invoke(app, ["run", name]))
+    path = tmp_path / "exp.toml"
+    path.write_text(f'base = "{name}"\n')
+    error = error_line(runner.invoke(app, ["sweep", str(path), "--dry-run"]))
+    assert error.startswith(f"error: {path}: base: ") and "File name too long" in error

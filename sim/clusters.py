@@ -3,7 +3,8 @@
 Clusters are single-linkage groups of visions (RMS distance <= ``metrics.cluster_distance``)
 holding at least 2 actors and 1% of the sample. Visions are snapped to a grid of half that
 distance, so converged groups collapse to a few occupied cells, and occupied cells whose centres
-lie within the distance are linked; :class:`VisionMetrics` recomputes only what changed.
+lie within the distance are linked. The model's step loop (:mod:`sim.loop`) recomputes them only
+when a vision has moved, and relinks only when the occupied cells changed.
 """
 
 from __future__ import annotations
@@ -12,49 +13,6 @@ import math
 
 import numpy as np
 from numba import njit
-
-
-class VisionMetrics:
-    """Dispersion and cluster count of sampled visions, recomputed only when they change.
-
-    Visions change only through dialogue, and clusters only when a vision crosses a grid cell,
-    so most steps reuse the previous values; the results are exactly those of
-    :func:`vision_dispersion` and :func:`count_clusters`. The model passes its own vision
-    array when every actor is sampled: dialogue replaces that array whenever a vision moves, so
-    the same object means the same visions.
-    """
-
-    def __init__(self, distance: float) -> None:
-        self.distance = distance
-        self._vision: np.ndarray | None = None  # a copy of the visions last measured
-        self._source: np.ndarray | None = None  # the array last passed in
-        self._keys = np.empty(0, dtype=np.int64)
-        self._dispersion, self._clusters = 0.0, 0
-        self._clusters_current = False
-
-    def __call__(self, vision: np.ndarray, clusters: bool = True) -> tuple[float, float]:
-        """``(vision_dispersion, vision_clusters)``; clusters are NaN unless ``clusters``."""
-        if not (vision is self._source or self._same_as_last(vision)):
-            self._source, self._vision = vision, vision.copy()
-            self._dispersion, self._clusters_current = vision_dispersion(vision), False
-        self._source = vision
-        if not clusters:
-            return self._dispersion, math.nan
-        if not self._clusters_current:
-            self._clusters, self._clusters_current = self._count(vision), True
-        return self._dispersion, self._clusters
-
-    def _same_as_last(self, vision: np.ndarray) -> bool:
-        return self._vision is not None and np.array_equal(vision, self._vision)
-
-    def _count(self, vision: np.ndarray) -> int:
-        grid = _key_grid(vision.shape[1], self.distance)
-        if grid is None:
-            return count_clusters(vision, self.distance)
-        _, self._keys, clusters = _clusters_if_moved(
-            vision, self._keys, self._clusters, *grid, self.distance, 0.01
-        )
-        return int(clusters)
 
 
 @njit(cache=True)
@@ -82,17 +40,16 @@ def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01)
     Visions are first snapped to a grid of half the linkage distance, so converged groups collapse
     to a few occupied cells; cells whose centres lie at most ``distance`` apart (RMS) are linked.
     """
-    grid = _key_grid(vision.shape[1], distance)
+    grid = key_grid(vision.shape[1], distance)
     if grid is not None:  # everything in one compiled call
-        return int(_clusters_if_moved(vision, _NO_KEYS, 0, *grid, distance, min_share)[2])
-    cells, weight = occupied_cells(vision, distance / 2)
-    return clusters_of_cells(cells, weight, distance, vision.shape[0], min_share)
+        return int(clusters_if_moved(vision, _NO_KEYS, 0, *grid, distance, min_share)[2])
+    return int(count_points(vision, distance, min_share))
 
 
 _NO_KEYS = np.empty(0, dtype=np.int64)
 
 
-def _key_grid(dims: int, distance: float) -> tuple[float, np.ndarray] | None:
+def key_grid(dims: int, distance: float) -> tuple[float, np.ndarray] | None:
     """Cell size and place values that give each grid cell one int64 key (None if too many)."""
     cell = distance / 2
     radix = int(math.floor(1.0 / cell)) + 1
@@ -102,7 +59,7 @@ def _key_grid(dims: int, distance: float) -> tuple[float, np.ndarray] | None:
 
 
 @njit(cache=True)
-def _clusters_if_moved(vision, old_keys, old_clusters, cell, place, distance, min_share):
+def clusters_if_moved(vision, old_keys, old_clusters, cell, place, distance, min_share):
     """``(changed, keys, clusters)``: clusters are relinked only if the occupied cells changed.
 
     ``keys`` are the sorted cell keys of every vision, compared with ``old_keys``.
@@ -123,25 +80,21 @@ def _clusters_if_moved(vision, old_keys, old_clusters, cell, place, distance, mi
     return True, keys, np.count_nonzero(sizes >= max(2.0, min_share * n))
 
 
-def clusters_of_cells(
-    cells: np.ndarray, weight: np.ndarray, distance: float, n_points: int, min_share: float = 0.01
-) -> int:
-    """:func:`count_clusters` from the occupied cells and their counts."""
+@njit(cache=True)
+def count_points(vision, distance, min_share):
+    """:func:`count_clusters` without cell keys (for visions of too many dimensions): every
+    vision's grid cell is linked on its own, so equal cells link at distance 0 (compiled)."""
+    n, dims = vision.shape
     cell = distance / 2
-    labels = _linked_cells(cells, cell, distance * math.sqrt(cells.shape[1]))
-    sizes = np.bincount(labels, weights=weight)
-    return int(np.count_nonzero(sizes >= max(2, min_share * n_points)))
-
-
-def occupied_cells(vision: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
-    """Integer coordinates of the grid cells occupied by ``vision`` and how many each holds."""
-    dims = vision.shape[1]
-    radix = int(math.floor(1.0 / cell)) + 1
-    if radix**dims < 2**62:  # one integer key per cell: a compiled sort of the keys
-        return _cells_by_key(vision, cell, radix ** np.arange(dims, dtype=np.int64))
-    coords = np.floor(vision / cell).astype(np.int64)
-    cells, weight = np.unique(coords, axis=0, return_counts=True)
-    return cells, weight
+    coords = np.empty((n, dims), dtype=np.int64)
+    for i in range(n):
+        for k in range(dims):
+            coords[i, k] = np.floor(vision[i, k] / cell)
+    labels = _linked_cells(coords, cell, distance * math.sqrt(dims))
+    sizes = np.zeros(n)
+    for i in range(n):
+        sizes[labels[i]] += 1.0
+    return np.count_nonzero(sizes >= max(2.0, min_share * n))
 
 
 @njit(cache=True)

@@ -7,7 +7,6 @@ pure function of the time series and the scenario, so analysis code can recomput
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +14,6 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from sim.config import Scenario
-    from sim.model import PushPullModel
 
 BASE_COLUMNS = (
     "participation",
@@ -69,20 +67,6 @@ def timeseries_columns(sector_names: list[str]) -> list[str]:
     ]
 
 
-@dataclass
-class StepCosts:
-    """What one step cost, by lever: incentives, convening (dialogue, vision), accountability."""
-
-    incentives: float = 0.0
-    convening: float = 0.0
-    accountability: float = 0.0
-
-    @property
-    def total(self) -> float:
-        """All costs of the step."""
-        return self.incentives + self.convening + self.accountability
-
-
 MEAN_COLUMNS = (  # per-actor quantities whose population mean is recorded, in this order
     "participation",
     "intrinsic_motivation",
@@ -98,7 +82,7 @@ MEAN_COLUMNS = (  # per-actor quantities whose population mean is recorded, in t
 )
 
 
-SCALAR_COLUMNS = ("step", *(c for c in BASE_COLUMNS if c not in MEAN_COLUMNS))  # step_values order
+SCALAR_COLUMNS = ("step", *(c for c in BASE_COLUMNS if c not in MEAN_COLUMNS))  # sim.loop order
 
 
 class RowLayout:
@@ -110,40 +94,6 @@ class RowLayout:
         self.means = np.array([where[name] for name in MEAN_COLUMNS])
         self.sectors = np.array([where[f"participation_{name}"] for name in sector_names])
         self.scalars = np.array([where[name] for name in SCALAR_COLUMNS])
-
-
-def step_values(model: PushPullModel, pairs: int, made: float) -> np.ndarray:
-    """The metrics of the step just taken, as a row of ``model.recorder.columns``.
-
-    Population means come from the sums of the step's compiled passes (:mod:`sim.kernel`).
-    """
-    s, costs, layout = model.state, model.costs, model.row_layout
-    budget = model.params.push.budget
-    n = max(s.size, 1)
-    sampled = s.vision if model._cluster_sample is None else s.vision[model._cluster_sample]
-    every, step = model.config.metrics.cluster_every, model.steps
-    dispersion, clusters = model.vision_metrics(
-        sampled, step % every == 0 or step >= model.config.steps
-    )
-    row = np.empty(layout.width)
-    row[layout.means] = model.step_sums[: len(MEAN_COLUMNS)] / n
-    row[layout.sectors] = model.acting_by_sector / np.maximum(model.sector_sizes, 1.0)
-    row[layout.scalars] = (
-        model.steps,
-        model.progress_total,
-        made,
-        costs.incentives,
-        costs.convening,
-        costs.accountability,
-        costs.total,
-        math.inf if budget is None else max(budget - model.spent, 0.0),
-        float(model.pushing),
-        pairs,
-        dispersion,
-        clusters,
-        model.step_sums[len(MEAN_COLUMNS)] / n,  # the top_of_scale sum
-    )
-    return row
 
 
 class Recorder:
@@ -160,10 +110,25 @@ class Recorder:
 
     def record_row(self, row: np.ndarray) -> None:
         """Store one complete row, in column order."""
-        if self.rows == self._data.shape[0]:  # the explorer can run past the planned steps
-            self._data = np.vstack([self._data, np.full_like(self._data, np.nan)])
-        self._data[self.rows] = row
+        at = self.reserve(1)  # may replace self._data
+        self._data[at] = row
         self.rows += 1
+
+    def reserve(self, count: int) -> int:
+        """Make room for ``count`` more rows (the explorer can run past the planned steps).
+
+        Returns:
+            The index of the first of them in :attr:`data`; the writer then adds ``count`` to
+            :attr:`rows`.
+        """
+        while self.rows + count > self._data.shape[0]:
+            self._data = np.vstack([self._data, np.full_like(self._data, np.nan)])
+        return self.rows
+
+    @property
+    def data(self) -> np.ndarray:
+        """The row storage (``rows`` rows filled, the rest NaN), for writers that fill it."""
+        return self._data
 
     def frame(self) -> pd.DataFrame:
         """The recorded rows as a DataFrame (``step`` as int)."""

@@ -12,33 +12,28 @@ Step order (each mechanism reads the state left by the previous step and writes 
 6. motivation (:mod:`sim.mechanisms.motivation`): intrinsic motivation and undermining;
 7. decision (:mod:`sim.mechanisms.decision`, :mod:`sim.mechanisms.cooperation`): who acts;
 8. enforcement, peer sanctions, beliefs, habit and progress, then the step's metrics.
+
+The steps themselves run compiled (:mod:`sim.loop`, :mod:`sim.kernel`); this class builds the
+model, applies the schedule and hands each stretch of steps between parameter changes to
+:func:`sim.loop.run_steps`, whole (:meth:`PushPullModel.advance`) or one step at a time
+(:meth:`PushPullModel.step`, as Mesa drives it), with the same results.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from sim import clusters, kernel, metrics
+from sim import clusters, kernel, loop, metrics
 from sim.agents import Actor, initial_state
 from sim.config import Scenario, changeable_mid_run
 from sim.loading import ConfigError
-from sim.mechanisms import (
-    accountability,
-    cooperation,
-    decision,
-    dialogue,
-    leaders,
-    progress,
-    push,
-    vision,
-)
+from sim.mechanisms import accountability, cooperation, decision, dialogue, push, vision
 from sim.network import build_graph
-
-_EMPTY = np.empty(0)  # no draws (a lever that draws nothing this step), nothing carried over
 
 
 def _bytes(values: np.ndarray) -> np.ndarray:
@@ -75,24 +70,15 @@ class PushPullModel(mesa.Model):
         self._phases: dict[int, dict[str, Any]] = {}
         for phase in scenario.schedule:  # phases at the same step apply in file order
             self._phases.setdefault(phase.step, {}).update(phase.set)
-        self._cluster_sample = self._draw_cluster_sample()
-        self.vision_metrics = clusters.VisionMetrics(scenario.metrics.cluster_distance)
-        self.shared_vision: np.ndarray | None = None
-        self.progress_total = 0.0
-        self.progress_signal = 0.0
-        self.spent = 0.0  # authority's incentive spend (what push.budget limits)
-        self.pushing = False
-        self.control = np.zeros(self.state.size)  # how controlling the incentives felt
-        self.costs = metrics.StepCosts()
         self.recorder = metrics.Recorder(
             metrics.timeseries_columns(self.sector_names), scenario.steps
         )
-        self.row_layout = metrics.RowLayout(self.recorder.columns, self.sector_names)
+        self._fixed = self._fixed_arrays(self._draw_cluster_sample())
+        self._carry = loop.new_carry(self.state.size, scenario.population.vision_dims,
+                                     self._fixed.sample.size)  # fmt: skip
         self._refresh_derived()
         self._initial_choice()
-        self._seen: tuple[np.ndarray | None, np.ndarray] = (None, _EMPTY)
-        self._nobody = np.zeros(self.state.size, dtype=bool)  # led when no leader pushes
-        self._aligned: tuple[tuple, np.ndarray, np.ndarray] | None = None  # key, visions, result
+        self._handed: tuple[np.ndarray, np.ndarray] | None = None  # acting, vision last stepped
 
     # -- Mesa agents ------------------------------------------------------------------------
     # Nothing in a step touches Actor objects, and creating a million of them takes seconds, so
@@ -134,162 +120,141 @@ class PushPullModel(mesa.Model):
         self._refresh_derived()
 
     def _refresh_derived(self) -> None:
-        p = self.params
+        p, s = self.params, self.state
         self.under_authority = push.authority_mask(
-            p.push.reach, self.state.sector, self.sector_names, p.convener
+            p.push.reach, s.sector, self.sector_names, p.convener
         )
-        self.in_convener = self.state.sector == self.sector_names.index(p.convener)
+        self.in_convener = s.sector == self.sector_names.index(p.convener)
         self.net_cost = cooperation.material_cost(self._effort(), p.decision.public_return)
-        acc = p.accountability
-        self.propensity = accountability.sanction_propensity(self.state.social_type, acc.rules)
-        self.levers = kernel.levers(p)
+        self.propensity = accountability.sanction_propensity(s.social_type, p.accountability.rules)
+        self._segment = self._segment_arrays()
+        self._carry.scalars[loop.C.ALIGNED] = 0.0  # the tolerance may have changed
 
-    def _apply_schedule(self) -> None:
-        changes = self._phases.get(self.steps)
-        if changes:
-            self.params = self.params.with_overrides(changes)
-            self._refresh_derived()
-
-    # -- one step -----------------------------------------------------------------------------
-    def step(self) -> None:
-        """Advance every actor by one step (the per-actor passes are compiled: sim.kernel)."""
-        self._apply_schedule()
-        d, s = self.params.dialogue, self.state
-        self.costs = metrics.StepCosts()
-        s.vision, held, pairs = dialogue.dialogue_step(
-            s.vision,
-            self.network,
-            d.rate,
-            d.confidence,
-            d.convergence,
-            d.common_ground_focus,
-            self.rng,
+    def _segment_arrays(self) -> loop.Segment:
+        """The parameters of the steps until the next change, as the compiled loop reads them."""
+        p, n = self.params, self.state.size
+        d, v, q, acc = p.dialogue, p.vision, p.push, p.accountability
+        meeting = accountability.rules_meeting_size(acc.rules, n, self.in_convener)
+        return loop.Segment(
+            levers=kernel.levers(p),
+            talk_rate=d.rate,
+            talk_confidence=d.confidence,
+            talk_convergence=d.convergence,
+            talk_weights=dialogue.owa_weights_cached(
+                p.population.vision_dims, d.common_ground_focus
+            ),
+            talk_cost=d.cost,
+            vision_mode=vision.MODES.index(v.mode),
+            revision_every=v.revision_every,
+            heard_count=vision.heard_count(v.inclusion, n),
+            voice_ownership=v.voice_ownership,
+            ownership_rate=v.ownership_rate,
+            ownership_decay=v.ownership_decay,
+            tolerance=v.tolerance,
+            vision_cost=v.cost,
+            imposed_vision=self._sector_start_visions[self.sector_names.index(p.convener)],
+            in_convener=_bytes(self.in_convener),
+            reached=_bytes(self.under_authority),
+            net_cost=self.net_cost,
+            propensity=self.propensity,
+            push_incentive=float(q.incentive),
+            budget=math.inf if q.budget is None else float(q.budget),
+            monitoring_cost=q.monitoring_cost,
+            push_sanction_cost=q.sanction_cost,
+            lead_incentive=float(p.leaders.incentive),
+            lead_alignment=p.leaders.alignment,
+            measurement_cost=acc.measurement_cost,
+            sanction_cost=acc.sanction_cost,
+            review_every=acc.review_every,
+            meeting_cost=acc.rules_cost * meeting,
         )
-        self.costs.convening += d.cost * held
-        has_vision = self._update_shared_vision() is not None
-        self.pushing = self._push_active()  # decided once per step: pressure, enforcement, record
-        self.led = self._led_members()
-        acting, self.step_sums, self.acting_by_sector, tallies, seen = kernel.actor_passes(
-            *self._state_arrays(), *self._step_inputs(has_vision)
-        )
-        s.acting = acting.view(bool)
-        self._seen = (s.acting, seen)  # next step's view of its neighbours, while s.acting holds
-        self._pay_enforcement(tallies)
-        self._pay_accountability(self.step_sums[kernel.S.SANCTIONS_IMPOSED])
-        made = progress.per_actor(self.step_sums[kernel.S.COHERENCE], s.size)
-        self.progress_total += made
-        self.progress_signal = progress.visible_progress(self.progress_signal, made)
-        self._record(pairs, made)
 
-    def _state_arrays(self) -> list[np.ndarray]:
-        return [_bytes(getattr(self.state, name)) for name in kernel.STATE_FIELDS]
-
-    def _step_inputs(self, has_vision: bool) -> kernel.StepInputs:
-        """Graph, derived arrays and the step's draws, in the order the mechanisms use them."""
-        n, graph = self.state.size, self.network
-        decision_draws = self.rng.random(n)
-        push_draws = self.rng.random(n) if self.pushing else _EMPTY
-        lead_draws = self.rng.random(n) if self.led.any() else _EMPTY
-        return kernel.StepInputs(
+    def _fixed_arrays(self, sample: np.ndarray | None) -> loop.Fixed:
+        """What the compiled loop reads for the whole run: graph, metric set-up, scratch."""
+        s, graph, metric = self.state, self.network, self.config.metrics
+        layout = metrics.RowLayout(self.recorder.columns, self.sector_names)
+        grid = clusters.key_grid(s.vision.shape[1], metric.cluster_distance)
+        cell, place = grid if grid is not None else (0.0, np.empty(0, dtype=np.int64))
+        return loop.Fixed(
             indptr=graph.indptr,
             indices=graph.indices,
             well_mixed=graph.well_mixed,
-            net_cost=self.net_cost,
-            reached=_bytes(self.under_authority),
-            led=_bytes(self.led),
-            propensity=self.propensity,
             n_sectors=len(self.sector_names),
-            pushing=self.pushing,
-            has_vision=has_vision,
-            progress_signal=self.progress_signal,
-            tolerance=self.params.vision.tolerance,
-            decision_draws=decision_draws,
-            push_draws=push_draws,
-            lead_draws=lead_draws,
-            levers=self.levers,
-            seen=self._seen[1] if self._seen[0] is self.state.acting else _EMPTY,
+            sector_sizes=np.maximum(self.sector_sizes, 1).astype(float),
+            sample=np.arange(s.size) if sample is None else sample,
+            cluster_cell=cell,
+            cluster_place=place,
+            cluster_distance=metric.cluster_distance,
+            cluster_every=metric.cluster_every,
+            planned_steps=self.config.steps,
+            mean_columns=layout.means,
+            sector_columns=layout.sectors,
+            scalar_columns=layout.scalars,
+            delta=np.zeros(s.vision.shape),
+            mark=np.zeros(s.size, dtype=np.uint8),
+            moved=np.empty(s.size, dtype=np.int64),
         )
 
-    def _update_shared_vision(self) -> np.ndarray | None:
-        p, s = self.params.vision, self.state
-        heard, gain = None, 1.0
-        if p.mode == "none":
-            self.shared_vision = None
-        elif (self.steps - 1) % p.revision_every == 0 or self.shared_vision is None:
-            heard = vision.heard_actors(p.mode, s.voice, self.in_convener, p.inclusion, self.rng)
-            if p.mode == "imposed":
-                self.shared_vision = self._sector_start_visions[
-                    self.sector_names.index(self.params.convener)
-                ]
-            elif heard.any():
-                self.shared_vision = vision.co_created_vision(s.vision, s.voice, heard)
-            gain = vision.ownership_gain(p.mode, s.voice, heard, p.voice_ownership)
-            self.costs.convening += p.cost * np.count_nonzero(heard)
-        s.ownership = vision.update_ownership(
-            s.ownership, heard, p.ownership_rate, p.ownership_decay, gain
-        )
-        s.alignment = self._alignment(p.tolerance)
-        return None if self.shared_vision is None else s.alignment
+    # -- stepping -------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance every actor by one step (Mesa has counted it in ``self.steps`` already)."""
+        self._take(self.steps, 1)
 
-    def _alignment(self, tolerance: float) -> np.ndarray:
-        """Alignment with the shared vision (or the mean vision), recomputed where visions moved.
+    def advance(self, steps: int) -> None:
+        """Take ``steps`` steps, as calling :meth:`step` that often would, in few compiled calls.
 
-        Dialogue replaces the vision array when a vision moves (never edits it in place), so an
-        unchanged array object means unchanged visions.
+        Mesa's clock (``steps``, ``time``) moves as if each step had been scheduled; if anything
+        else is scheduled on Mesa's event list, the steps are taken one event at a time.
         """
-        s, shared = self.state, self.shared_vision
-        key = (None if shared is None else shared.tobytes(), tolerance)
-        same_target = self._aligned is not None and self._aligned[0] == key
-        if same_target and self._aligned[1] is s.vision:
-            return self._aligned[2]
-        if same_target and shared is not None:  # only the visions that moved change
-            before, aligned = self._aligned[1], self._aligned[2]
-            aligned = vision.realigned(before, s.vision, aligned, shared, tolerance)
-        else:  # a new target; the mean vision moves with any vision
-            centre = s.vision.mean(axis=0) if shared is None else shared
-            aligned = vision.alignment(s.vision, centre, tolerance)
-        self._aligned = (key, s.vision, aligned)
-        return aligned
-
-    # -- pressure and enforcement ---------------------------------------------------------------
-    def _push_active(self) -> bool:
-        budget = self.params.push.budget
-        return self.params.push.incentive > 0 and (budget is None or self.spent < budget)
-
-    def _led_members(self) -> np.ndarray:
-        lead, s = self.params.leaders, self.state
-        if lead.incentive <= 0:
-            return self._nobody
-        pushing = leaders.pushing_leaders(s.leader, s.acting, s.alignment, lead.alignment)
-        return leaders.members_reached(s.org, s.leader, pushing)
-
-    def _pay_enforcement(self, tallies: np.ndarray) -> None:
-        """Book what the authority's and the leaders' enforcement cost this step."""
-        q, lead = self.params.push, self.params.leaders
-        costs = (q.monitoring_cost, q.sanction_cost)
-        for (monitored, _paid, fined, rewards), incentive, by_authority in (
-            (tallies[0], q.incentive, True),
-            (tallies[1], lead.incentive, False),
-        ):
-            if monitored:
-                spend = push.enforcement_spend(
-                    rewards, int(fined), int(monitored), incentive, costs
-                )
-                self.costs.incentives += spend
-                self.spent += spend if by_authority else 0.0
-
-    def _pay_accountability(self, sanctions_imposed: float) -> None:
-        """Book measurement, the sanctions partners imposed, and rule-making meetings."""
-        acc, n = self.params.accountability, self.state.size
-        self.costs.accountability += acc.measurement_cost * acc.measurement * n
-        if not accountability.active(acc.measurement, acc.peer_sanction):
+        clock = self._default_schedule
+        if steps <= 0:
             return
-        self.costs.accountability += accountability.sanction_cost(
-            sanctions_imposed, acc.measurement, acc.peer_sanction, acc.sanction_cost
-        )
-        if (self.steps - 1) % acc.review_every == 0:
-            meeting = accountability.rules_meeting_size(acc.rules, n, self.in_convener)
-            self.costs.accountability += acc.rules_cost * meeting
+        if len(self._event_list) != 1 or not clock.is_active:
+            self.run_for(steps)
+            return
+        clock.pause()
+        target = self.steps + steps
+        while self.steps < target:
+            first = self.steps + 1
+            later = [at for at in self._phases if at > first]
+            last = min([target, *(at - 1 for at in later)])
+            self._take(first, last - first + 1)
+            self.steps, self.time = last, self.time + (last - first + 1)
+        clock.resume()
+
+    def _take(self, first: int, count: int) -> None:
+        """Steps ``first`` to ``first + count - 1`` (no parameter change after the first)."""
+        changes = self._phases.get(first)
+        if changes:
+            self.params = self.params.with_overrides(changes)
+            self._refresh_derived()
+        s, scalars = self.state, self._carry.scalars
+        if self._handed is None or self._handed[0] is not s.acting:
+            scalars[loop.C.SEEN] = 0.0  # last step's neighbour shares belong to other choices
+        if self._handed is None or self._handed[1] is not s.vision:
+            scalars[loop.C.ALIGNED] = scalars[loop.C.MEASURED] = 0.0
+        rows = self.recorder.reserve(count)
+        actors = loop.Actors(*(_bytes(getattr(s, name)) for name in loop.Actors._fields))
+        acting = loop.run_steps(actors, self._fixed, self._segment, self._carry,
+                                self.recorder.data, rows, first, count, self.rng)  # fmt: skip
+        self.recorder.rows += count
+        s.acting = acting.view(bool)
+        self._handed = (s.acting, s.vision)
+
+    @property
+    def shared_vision(self) -> np.ndarray | None:
+        """The shared vision now (None if there is none)."""
+        return self._carry.shared.copy() if self._carry.scalars[loop.C.HAS_SHARED] else None
+
+    @property
+    def progress_total(self) -> float:
+        """Progress made so far (the sum of every step's progress)."""
+        return float(self._carry.scalars[loop.C.PROGRESS_TOTAL])
+
+    @property
+    def spent(self) -> float:
+        """What the authority has spent on incentives so far (what ``push.budget`` limits)."""
+        return float(self._carry.scalars[loop.C.SPENT])
 
     def _effort(self) -> np.ndarray:
         return np.maximum(self.params.decision.effort_cost + self.state.effort_offset, 0.0)
@@ -332,9 +297,6 @@ class PushPullModel(mesa.Model):
     def _reciprocity(self) -> np.ndarray:
         s = self.state
         return cooperation.reciprocity(s.social_type, s.belief, self.params.decision.reciprocity)
-
-    def _record(self, pairs: int, made: float) -> None:
-        self.recorder.record_row(metrics.step_values(self, pairs, made))
 
     def metrics_frame(self) -> pd.DataFrame:
         """The metrics recorded so far, one row per step."""

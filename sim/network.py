@@ -223,10 +223,18 @@ def _sort_row(row: np.ndarray) -> None:
 
 def random_neighbours(graph: Graph, actors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One uniformly drawn neighbour per actor (-1 for isolated actors)."""
-    if graph.well_mixed:
-        partner = rng.integers(0, graph.n - 1, size=actors.size)
-        return partner + (partner >= actors)  # anyone but oneself
-    return _pick(graph.indptr, graph.indices, actors, rng.random(actors.size))
+    return draw_neighbours(graph.indptr, graph.indices, graph.well_mixed, graph.n, actors, rng)
+
+
+@njit(cache=True)
+def draw_neighbours(indptr, indices, well_mixed, n, actors, rng):
+    """:func:`random_neighbours` from the graph's arrays (compiled; same draws as numpy's)."""
+    if well_mixed:
+        partner = rng.integers(0, n - 1, size=actors.size)
+        for p in range(actors.size):
+            partner[p] += partner[p] >= actors[p]  # anyone but oneself
+        return partner
+    return _pick(indptr, indices, actors, rng.random(actors.size))
 
 
 @njit(cache=True)

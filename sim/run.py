@@ -40,15 +40,18 @@ def run_scenario(
     """
     started = time.perf_counter()
     model = PushPullModel(scenario)
-    bar = _LazyProgressBar(scenario.steps) if progress else None
-    for _ in range(scenario.steps):
-        model.step()
+    if progress or on_step:  # step by step, to report each step
+        bar = _LazyProgressBar(scenario.steps) if progress else None
+        for _ in range(scenario.steps):
+            model.step()
+            if bar:
+                bar.advance(model.steps)
+            if on_step:
+                on_step(model.steps)
         if bar:
-            bar.advance(model.steps)
-        if on_step:
-            on_step(model.steps)
-    if bar:
-        bar.close()
+            bar.close()
+    else:
+        model.advance(scenario.steps)
     timeseries = model.metrics_frame()
     summary = metrics.summarize(timeseries, scenario, float(model.cant_not().mean()))
     phases = tuple(sorted(phase.step for phase in scenario.schedule))

@@ -86,6 +86,7 @@ def sanction_spend(
     )
 
 
+@njit(cache=True)
 def sanction_cost(ready: float, measurement: float, peer_sanction: float, cost: float) -> float:
     """Cost of the sanctions imposed when free riders faced ``ready`` sanctioning neighbours.
 

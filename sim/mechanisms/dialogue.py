@@ -24,7 +24,7 @@ import functools
 import numpy as np
 from numba import njit
 
-from sim.network import Graph, random_neighbours
+from sim.network import Graph, draw_neighbours
 
 
 def owa_weights(dims: int, focus: float) -> np.ndarray:
@@ -55,17 +55,40 @@ def dialogue_step(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, int, int]:
     """One round of dialogues: the new visions, the dialogues held and the converging pairs."""
+    moved = vision.copy()
+    n = vision.shape[0]
+    held, pairs, _ = talk(
+        moved, graph.indptr, graph.indices, graph.well_mixed, rate, confidence, convergence,
+        owa_weights_cached(vision.shape[1], focus), rng,
+        np.zeros(vision.shape), np.zeros(n, dtype=np.uint8), np.empty(n, dtype=np.int64),
+    )  # fmt: skip
+    return (moved if pairs else vision), held, pairs
+
+
+@njit(cache=True)
+def talk(vision, indptr, indices, well_mixed, rate, confidence, convergence, weights, rng,
+         delta, mark, moved):  # fmt: skip
+    """One round of dialogues in place (compiled): who talks, with whom, who converges.
+
+    ``delta``, ``mark`` and ``moved`` are the scratch arrays of :func:`converge_in_place`.
+
+    Returns:
+        ``(held, pairs, count)``: dialogues held, pairs that converged, actors moved.
+    """
     n = vision.shape[0]
     if rate <= 0 or n < 2:
-        return vision, 0, 0
+        return 0, 0, 0
     speakers = _below(rng.random(n), rate)
-    partners = random_neighbours(graph, speakers, rng)
-    weights = _owa_weights_cached(vision.shape[1], focus)
-    return _converge(vision, speakers, partners, confidence, convergence, weights)
+    partners = draw_neighbours(indptr, indices, well_mixed, n, speakers, rng)
+    agree, held, pairs = _agreeing_pairs(vision, speakers, partners, confidence, weights)
+    if pairs == 0 or convergence <= 0:
+        return held, 0, 0
+    count = converge_in_place(vision, speakers, partners, agree, convergence, delta, mark, moved)
+    return held, pairs, count
 
 
 @functools.lru_cache(maxsize=64)
-def _owa_weights_cached(dims: int, focus: float) -> np.ndarray:
+def owa_weights_cached(dims: int, focus: float) -> np.ndarray:
     weights = owa_weights(dims, focus)
     weights.flags.writeable = False  # shared between calls
     return weights
@@ -81,19 +104,6 @@ def _below(draws, rate):
             out[count] = i
             count += 1
     return out[:count]
-
-
-@njit(cache=True)
-def _converge(vision, speakers, partners, confidence, convergence, weights):
-    """Move every agreeing pair toward each other (compiled; moves summed from old visions).
-
-    Isolated speakers (partner -1) hold no dialogue.
-    """
-    agree, held, pairs = _agreeing_pairs(vision, speakers, partners, confidence, weights)
-    if pairs == 0 or convergence <= 0:
-        return vision, held, 0
-    delta = _summed_moves(vision, speakers, partners, agree)
-    return _moved_visions(vision, speakers, partners, agree, delta, convergence), held, pairs
 
 
 @njit(cache=True)
@@ -124,25 +134,34 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights):
 
 
 @njit(cache=True)
-def _summed_moves(vision, speakers, partners, agree):
-    """Each actor's summed pull toward its agreeing partners (from the old visions)."""
-    delta = np.zeros(vision.shape)  # calloc'd: only the rows of those who talk are touched
-    for side in range(2):  # every speaker's move first, then every partner's (summation order)
+def converge_in_place(vision, speakers, partners, agree, convergence, delta, mark, moved):
+    """Move every agreeing pair toward each other, editing ``vision`` in place.
+
+    Moves are summed from the old visions first (every speaker's move, then every partner's),
+    then each moved actor's row becomes ``v + mu * delta`` clipped to [0, 1], written once.
+    ``delta`` (N x K zeros) and ``mark`` (N zeros) are scratch, left zeroed again; the indices
+    of the actors moved go to ``moved`` (length >= N).
+
+    Returns:
+        How many actors moved (``moved[:count]``).
+    """
+    for side in range(2):
         for p in range(speakers.size):
             if agree[p]:
                 me, other = (speakers[p], partners[p]) if side == 0 else (partners[p], speakers[p])
                 for k in range(vision.shape[1]):
                     delta[me, k] += vision[other, k] - vision[me, k]
-    return delta
-
-
-@njit(cache=True)
-def _moved_visions(vision, speakers, partners, agree, delta, convergence):
-    """New visions: ``v + mu * delta`` clipped to [0, 1] for those who talked, a new array."""
-    moved = vision.copy()  # a new array: the model treats an unchanged array as unchanged visions
+    count = 0
     for p in range(speakers.size):
         if agree[p]:
-            for me in (speakers[p], partners[p]):  # from the old visions: repeats are harmless
+            for me in (speakers[p], partners[p]):
+                if mark[me]:
+                    continue
+                mark[me], moved[count] = 1, me
+                count += 1
                 for k in range(vision.shape[1]):
-                    moved[me, k] = min(max(delta[me, k] * convergence + vision[me, k], 0.0), 1.0)
-    return moved
+                    vision[me, k] = min(max(delta[me, k] * convergence + vision[me, k], 0.0), 1.0)
+    for c in range(count):
+        mark[moved[c]] = 0
+        delta[moved[c]] = 0.0
+    return count

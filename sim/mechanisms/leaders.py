@@ -16,6 +16,7 @@ what works in closed systems (Gibbons 1998 on incentives inside firms).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def pushing_leaders(
@@ -27,6 +28,20 @@ def pushing_leaders(
 
 def members_reached(org: np.ndarray, leader: np.ndarray, pushing: np.ndarray) -> np.ndarray:
     """Members (not the leader herself) of organisations whose leader pushes."""
-    active_orgs = np.zeros(int(org.max()) + 1, dtype=bool)
-    active_orgs[org[pushing]] = True
-    return active_orgs[org] & ~leader
+    reached = led_members(
+        org, leader.view(np.uint8), pushing.view(np.uint8), np.ones(org.size), 0.0
+    )
+    return reached.view(bool)
+
+
+@njit(cache=True)
+def led_members(org, leader, acting, alignment, threshold):
+    """Members reached by a pushing leader (uint8; compiled form of the two functions above)."""
+    active_orgs = np.zeros(org.max() + 1 if org.size else 0, dtype=np.uint8)
+    for i in range(org.size):
+        if leader[i] and acting[i] and alignment[i] >= threshold:
+            active_orgs[org[i]] = 1
+    reached = np.empty(org.size, dtype=np.uint8)
+    for i in range(org.size):
+        reached[i] = active_orgs[org[i]] and not leader[i]
+    return reached

@@ -141,6 +141,7 @@ def pays_and_fines(kind: str) -> tuple[bool, bool]:
     return kind in ("reward", "both"), kind in ("sanction", "both")
 
 
+@njit(cache=True)
 def enforcement_spend(
     rewards: float, n_fined: int, n_monitored: int, incentive: float, costs: tuple[float, float]
 ) -> float:

@@ -27,6 +27,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+MODES = ("none", "imposed", "co_created")  # vision.mode, coded by position for compiled code
+NONE, IMPOSED, CO_CREATED = range(3)
+
 
 def heard_actors(
     mode: str,
@@ -36,26 +39,63 @@ def heard_actors(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Boolean mask of the actors heard at a revision."""
-    if mode == "imposed":
+    count = heard_count(inclusion, voice.size)
+    convener = in_convener.view(np.uint8)
+    return heard_mask(MODES.index(mode), voice, convener, count, rng).view(bool)
+
+
+def heard_count(inclusion: float, size: int) -> int:
+    """How many actors a co-created vision hears."""
+    return int(round(inclusion * size))
+
+
+@njit(cache=True)
+def heard_mask(mode, voice, in_convener, count, rng):
+    """:func:`heard_actors` as uint8, for a mode code and the number heard (compiled).
+
+    The ``count`` loudest of Gumbel-perturbed log voices are heard (``log w + G``, G drawn as
+    numpy's ``Generator.gumbel`` draws it): sampling without replacement, weights ``w``.
+    """
+    n = voice.size
+    if mode == IMPOSED:
         return in_convener.copy()
-    heard = np.zeros(voice.size, dtype=bool)
-    if mode != "co_created":
+    heard = np.zeros(n, dtype=np.uint8)
+    if mode != CO_CREATED or count <= 0:
         return heard
-    count = int(round(inclusion * voice.size))
-    if count >= voice.size:
-        heard[:] = True
-    elif count > 0:
-        keys = np.log(voice) + rng.gumbel(size=voice.size)
-        heard[np.argpartition(-keys, count - 1)[:count]] = True
+    if count >= n:
+        heard[:] = 1
+        return heard
+    keys = np.empty(n)
+    for i in range(n):
+        keys[i] = np.log(voice[i]) + _gumbel(rng)
+    threshold = np.partition(keys, n - count)[n - count]
+    for i in range(n):
+        heard[i] = keys[i] >= threshold
     return heard
 
 
+@njit(cache=True)
+def _gumbel(rng):
+    """One standard Gumbel draw, exactly as numpy's ``Generator.gumbel`` makes it."""
+    while True:
+        uniform = 1.0 - rng.random()
+        if uniform < 1.0:
+            return -np.log(-np.log(uniform))
+
+
+@njit(cache=True)
 def co_created_vision(vision: np.ndarray, voice: np.ndarray, heard: np.ndarray) -> np.ndarray:
     """Voice-weighted mean vision of the heard actors."""
-    weights = voice * heard
-    return weights @ vision / weights.sum()
+    total = 0.0
+    shared = np.zeros(vision.shape[1])
+    for i in range(voice.size):
+        if heard[i]:
+            total += voice[i]
+            shared += voice[i] * vision[i]
+    return shared / total
 
 
+@njit(cache=True)
 def influence(voice: np.ndarray, heard: np.ndarray) -> np.ndarray:
     """Each heard actor's weight in the vision relative to an equal share (0 if not heard)."""
     weights = voice * heard
@@ -63,7 +103,6 @@ def influence(voice: np.ndarray, heard: np.ndarray) -> np.ndarray:
     return weights * np.count_nonzero(heard) / total if total > 0 else weights
 
 
-@njit(cache=True)
 def update_ownership(
     ownership: np.ndarray,
     heard: np.ndarray | None,
@@ -72,17 +111,37 @@ def update_ownership(
     gain: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Decay ownership, then (at a revision) let the heard gain ownership by ``gain`` in [0, 1]."""
-    owned = ownership * (1.0 - decay)
-    if heard is not None:
-        owned = np.where(heard, owned + rate * gain * (1.0 - owned), owned)
+    owned = ownership.astype(float)  # a copy
+    heard = np.zeros(0, dtype=np.uint8) if heard is None else heard.astype(np.uint8)
+    gains = np.broadcast_to(np.asarray(gain, dtype=float), owned.shape)
+    grow_ownership(owned, heard, rate, decay, np.ascontiguousarray(gains))
     return owned
+
+
+@njit(cache=True)
+def grow_ownership(ownership, heard, rate, decay, gain) -> None:
+    """:func:`update_ownership` in place (compiled); ``heard`` is empty between revisions."""
+    for i in range(ownership.size):
+        owned = ownership[i] * (1.0 - decay)
+        if heard.size and heard[i]:
+            owned = owned + rate * gain[i] * (1.0 - owned)
+        ownership[i] = owned
 
 
 def ownership_gain(
     mode: str, voice: np.ndarray, heard: np.ndarray, voice_ownership: float
 ) -> np.ndarray:
     """The voice effect plus the influence effect for every heard actor."""
-    shaped = heard.astype(float) if mode == "imposed" else np.minimum(influence(voice, heard), 1.0)
+    return gain_of(MODES.index(mode), voice, heard.view(np.uint8), voice_ownership)
+
+
+@njit(cache=True)
+def gain_of(mode, voice, heard, voice_ownership):
+    """:func:`ownership_gain` for a mode code and a uint8 ``heard`` mask (compiled)."""
+    if mode == IMPOSED:
+        shaped = heard.astype(np.float64)
+    else:
+        shaped = np.minimum(influence(voice, heard), 1.0)
     return voice_ownership + (1.0 - voice_ownership) * shaped
 
 
@@ -107,22 +166,7 @@ def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.nd
 
 
 @njit(cache=True)
-def realigned(
-    before: np.ndarray,
-    vision: np.ndarray,
-    aligned: np.ndarray,
-    shared: np.ndarray,
-    tolerance: float,
-) -> np.ndarray:
-    """:func:`alignment` of ``vision``, given ``aligned`` = the alignment of ``before``.
-
-    Only the rows that differ from ``before`` are recomputed (dialogue moves a few visions a
-    step); the shared vision and the tolerance must be those ``aligned`` was computed with.
-    """
-    out = aligned.copy()
-    for i in range(vision.shape[0]):
-        for k in range(vision.shape[1]):
-            if vision[i, k] != before[i, k]:
-                out[i] = alignment_of(vision[i], shared, tolerance)
-                break
-    return out
+def realign(vision, rows, aligned, shared, tolerance) -> None:
+    """Recompute in place the :func:`alignment` of the actors in ``rows`` (whose visions moved)."""
+    for r in range(rows.size):
+        aligned[rows[r]] = alignment_of(vision[rows[r]], shared, tolerance)

@@ -97,13 +97,12 @@ def worker_model(scenario: str, size: int, steps: int) -> dict:
 
     config = shortened(load_scenario(scenario, {"population.size": size}), steps)
     warm = PushPullModel(shortened(load_scenario(scenario, {"population.size": 50}), 2))
-    warm.step()  # load the compiled kernels from numba's cache before timing
+    warm.advance(2)  # load the compiled kernels from numba's cache before timing
     import_mb = peak_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
     model = PushPullModel(config)
     built, cpu_built = time.perf_counter(), time.process_time()
-    for _ in range(steps):
-        model.step()
+    model.advance(steps)
     stepped, cpu_stepped = time.perf_counter(), time.process_time()
     participation = float(model.metrics_frame()["participation"].iloc[-1])
     build_s, step_s = built - started, stepped - built

@@ -25,6 +25,9 @@ class RunResult:
     seconds: float
 
 
+PROGRESS_UPDATES = 100  # progress-bar updates per run (each costs one more compiled call)
+
+
 def run_scenario(
     scenario: Scenario, progress: bool = False, on_step: Callable[[int], None] | None = None
 ) -> RunResult:
@@ -40,18 +43,18 @@ def run_scenario(
     """
     started = time.perf_counter()
     model = PushPullModel(scenario)
-    if progress or on_step:  # step by step, to report each step
-        bar = _LazyProgressBar(scenario.steps) if progress else None
-        for _ in range(scenario.steps):
-            model.step()
-            if bar:
-                bar.advance(model.steps)
-            if on_step:
-                on_step(model.steps)
+    bar = _LazyProgressBar(scenario.steps) if progress else None
+    chunk = scenario.steps  # in one compiled call, or in chunks to report on the way
+    if bar or on_step:
+        chunk = 1 if on_step else max(1, scenario.steps // PROGRESS_UPDATES)
+    while model.steps < scenario.steps:
+        model.advance(min(chunk, scenario.steps - model.steps))
         if bar:
-            bar.close()
-    else:
-        model.advance(scenario.steps)
+            bar.advance(model.steps)
+        if on_step:
+            on_step(model.steps)
+    if bar:
+        bar.close()
     timeseries = model.metrics_frame()
     summary = metrics.summarize(timeseries, scenario, float(model.cant_not().mean()))
     phases = tuple(sorted(phase.step for phase in scenario.schedule))

@@ -48,10 +48,13 @@ def simulate(spec: RunSpec) -> dict[str, Any]:
     if spec.start != "default":
         new_practice(model, seeded=spec.start == "neighbourhood")
     counts = np.zeros(model.state.size)
-    for _ in range(scenario.steps):
-        model.step()
-        if spec.window and spec.window[0] <= model.steps < spec.window[1]:
+    if spec.window:  # who acts, step by step, within the window
+        first, end = (min(at, scenario.steps + 1) for at in spec.window)
+        model.advance(first - 1)
+        for _ in range(first, end):
+            model.step()
             counts += model.state.acting
+    model.advance(scenario.steps - model.steps)
     ts = model.metrics_frame()
     out = {
         "participation": ts["participation"].to_numpy(),

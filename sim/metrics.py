@@ -132,38 +132,42 @@ class Recorder:
 
     def frame(self) -> pd.DataFrame:
         """The recorded rows as a DataFrame (``step`` as int)."""
-        df = pd.DataFrame(self._data[: self.rows].copy(), columns=self.columns)
-        for column in ("step", "vision_clusters", "dialogue_pairs"):  # counts, when all present
-            if df[column].notna().all():
-                df[column] = df[column].astype(np.int64)
-        return df
+        data = self._data[: self.rows]
+        columns = {name: data[:, k].copy() for k, name in enumerate(self.columns)}
+        for name in INTEGER_COLUMNS:  # counts, when all present
+            if not np.isnan(columns[name]).any():
+                columns[name] = columns[name].astype(np.int64)
+        return pd.DataFrame(columns, copy=False)
+
+
+INTEGER_COLUMNS = ("step", "vision_clusters", "dialogue_pairs")
 
 
 def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> dict[str, Any]:
     """Summary metrics of one run from its time series."""
+    values = ts.to_numpy(dtype=float)  # one conversion; columns are read by position
+    column = {name: values[:, k] for k, name in enumerate(ts.columns)}
     steps = len(ts)
-    part = ts["participation"].to_numpy()
+    part = column["participation"]
     tail = max(1, int(math.ceil(0.2 * steps)))
     sustained = float(part[-tail:].mean())
-    progress_total = float(ts["progress"].iloc[-1])
-    incentives = float(ts["incentive_spend"].sum())
-    spend = float(ts["spend"].sum())
-    sectors = [c for c in ts.columns if c.startswith("participation_")]
-    sector_means = ts[sectors].iloc[-tail:].mean().to_numpy()
+    progress_total = float(column["progress"][-1])
+    sectors = [k for k, name in enumerate(ts.columns) if name.startswith("participation_")]
     half = np.flatnonzero(part >= 0.5)
+    spend = float(column["spend"].sum())
     return {
         "participation_mean": float(part.mean()),
         "participation_final": float(part[-1]),
         "sustained_participation": sustained,
-        "retention": _retention(part, ts["step"].to_numpy(), scenario, sustained),
+        "retention": _retention(part, column["step"], scenario, sustained),
         "progress_total": progress_total,
-        "incentive_spend_total": incentives,
+        "incentive_spend_total": float(column["incentive_spend"].sum()),
         "spend_total": spend,
         "cost_per_progress": spend / progress_total if progress_total > 0 else None,
-        "time_to_half_participation": int(ts["step"].iloc[half[0]]) if half.size else None,
-        "sector_balance": _balance(sector_means),
-        "vision_clusters_final": int(ts["vision_clusters"].iloc[-1]),
-        "ownership_mean": float(ts["ownership"].mean()),
+        "time_to_half_participation": int(column["step"][half[0]]) if half.size else None,
+        "sector_balance": _balance(values[-tail:, sectors].mean(axis=0)),
+        "vision_clusters_final": int(column["vision_clusters"][-1]),
+        "ownership_mean": float(column["ownership"].mean()),
         "cant_not_share": float(cant_not_share),
     }
 

@@ -124,25 +124,40 @@ def worker_model(scenario: str, size: int, steps: int) -> dict:
 
 
 def worker_default(repeats: int) -> dict:
-    """Median wall time of the default scenario run, after import."""
+    """Median wall time of the default scenario run, after import.
+
+    Also times the same run with vision clusters counted at the last step only
+    (``metrics.cluster_every = steps``): what the exact per-step count costs.
+    """
     from sim.config import load_scenario
     from sim.run import run_scenario
 
     config = load_scenario(PULL)
-    times, cpu_times = [], []
-    for _ in range(repeats):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        run_scenario(config)
-        times.append(time.perf_counter() - started)
-        cpu_times.append(time.process_time() - cpu_started)
+    run_scenario(config)  # load the compiled kernels from numba's cache before timing
+    times, cpu_times = timed_runs(run_scenario, config, repeats)
+    sparse, _ = timed_runs(
+        run_scenario, config.with_overrides({"metrics.cluster_every": config.steps}), repeats
+    )
     return {
         "times": times,
         "median_s": statistics.median(times),
         "cpu_times": cpu_times,
         "median_cpu_s": statistics.median(cpu_times),
+        "clusters_at_end_s": statistics.median(sparse),
         "steps": config.steps,
         "size": config.population.size,
     }
+
+
+def timed_runs(run, config, repeats: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``repeats`` runs of ``config``."""
+    times, cpu_times = [], []
+    for _ in range(repeats):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        run(config)
+        times.append(time.perf_counter() - started)
+        cpu_times.append(time.process_time() - cpu_started)
+    return times, cpu_times
 
 
 def bundled() -> list[str]:
@@ -219,7 +234,8 @@ def target_rows(rows: list[dict], default: dict) -> list[Target]:
         (
             "default scenario (multi_sector_pull, 300 actors x 300 steps) <= 20 ms",
             f"{default['median_s'] * 1e3:.1f} ms (CPU {default['median_cpu_s'] * 1e3:.1f} ms), "
-            f"median of {len(default['times'])}",
+            f"median of {len(default['times'])}; with vision clusters counted at the last step "
+            f"only {default['clusters_at_end_s'] * 1e3:.1f} ms",
             default["median_s"] <= TARGET_DEFAULT_S,
             default["median_cpu_s"] <= TARGET_DEFAULT_S,
         )

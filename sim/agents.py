@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
-from numba import njit
 
 from sim.config import SOCIAL_TYPES, Scenario
+from sim.jit import compiled
 
 
 @dataclass
@@ -113,7 +113,7 @@ def _social_types(sector, pop, traits, rng) -> np.ndarray:
     return _type_of_draw(sector, np.cumsum(mixes, axis=1), rng.random(sector.size))
 
 
-@njit(cache=True)
+@compiled
 def _type_of_draw(sector, cumulative, draws) -> np.ndarray:
     """Type = how many cumulative shares ``draw * total`` reaches (capped at the last type).
 
@@ -136,7 +136,7 @@ def _leaders(org: np.ndarray, voice: np.ndarray) -> np.ndarray:
     return _loudest(org, voice, int(org.max()) + 1)
 
 
-@njit(cache=True)
+@compiled
 def _loudest(org, voice, n_orgs) -> np.ndarray:
     """One compiled pass instead of sorting by (organisation, -voice)."""
     best = np.full(n_orgs, -1, dtype=np.int64)
@@ -162,7 +162,7 @@ def _initial_visions(org, n_sectors, pop, rng) -> np.ndarray:
     return _offset_and_clip(rng.normal(0.0, pop.vision_spread, (org.size, dims)), org_centres, org)
 
 
-@njit(cache=True)
+@compiled
 def _offset_and_clip(noise, org_centres, org) -> np.ndarray:
     """``clip(org_centres[org] + noise, 0, 1)`` written into ``noise`` (no N x K temporaries)."""
     for i in range(noise.shape[0]):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from sim.jit import compiled
 
 
-@njit(cache=True)
+@compiled
 def vision_dispersion(vision: np.ndarray) -> float:
     """Mean RMS distance of visions from their centroid."""
     n, dims = vision.shape
@@ -58,7 +59,7 @@ def key_grid(dims: int, distance: float) -> tuple[float, np.ndarray] | None:
     return cell, radix ** np.arange(dims, dtype=np.int64)
 
 
-@njit(cache=True)
+@compiled
 def clusters_if_moved(vision, old_keys, old_clusters, cell, place, distance, min_share):
     """``(changed, keys, clusters)``: clusters are relinked only if the occupied cells changed.
 
@@ -80,7 +81,7 @@ def clusters_if_moved(vision, old_keys, old_clusters, cell, place, distance, min
     return True, keys, np.count_nonzero(sizes >= max(2.0, min_share * n))
 
 
-@njit(cache=True)
+@compiled
 def count_points(vision, distance, min_share):
     """:func:`count_clusters` without cell keys (for visions of too many dimensions): every
     vision's grid cell is linked on its own, so equal cells link at distance 0 (compiled)."""
@@ -97,7 +98,7 @@ def count_points(vision, distance, min_share):
     return np.count_nonzero(sizes >= max(2.0, min_share * n))
 
 
-@njit(cache=True)
+@compiled
 def _cells_by_key(vision, cell, place):
     n, dims = vision.shape
     coords = np.empty((n, dims), dtype=np.int64)
@@ -115,7 +116,7 @@ def _cells_by_key(vision, cell, place):
     return coords[order[starts]], weight
 
 
-@njit(cache=True)
+@compiled
 def _find(parent: np.ndarray, i: int) -> int:
     while parent[i] != i:
         parent[i] = parent[parent[i]]  # path halving keeps the trees flat
@@ -123,7 +124,7 @@ def _find(parent: np.ndarray, i: int) -> int:
     return i
 
 
-@njit(cache=True)
+@compiled
 def _linked_cells(cells: np.ndarray, cell: float, radius: float) -> np.ndarray:
     """Component label of every cell; cells whose centres lie within ``radius`` are linked.
 
@@ -168,7 +169,7 @@ def _linked_cells(cells: np.ndarray, cell: float, radius: float) -> np.ndarray:
     return labels
 
 
-@njit(cache=True)
+@compiled
 def _within(centres: np.ndarray, i: int, j: int, bound: float) -> bool:
     total = 0.0
     for k in range(centres.shape[1]):

@@ -24,8 +24,8 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from numba import njit
 
+from sim.jit import compiled
 from sim.mechanisms import accountability, cooperation, decision, motivation, pull, push, vision
 from sim.metrics import MEAN_COLUMNS
 from sim.network import csr_mean
@@ -124,7 +124,7 @@ class StepInputs(NamedTuple):
     seen: np.ndarray  # share of neighbours acting last step, if known (else empty)
 
 
-@njit(cache=True)
+@compiled
 def actor_passes(
     sector, vision_, intrinsic, disposition, undermining, sensitivity, habit, ownership,
     champion, social_type, belief, acting_before, pressure, pull_, alignment, sanction_felt,
@@ -175,7 +175,7 @@ def actor_passes(
     return acting, sums, by_sector, tallies, seen_now
 
 
-@njit(cache=True)
+@compiled
 def neighbour_means(indptr, indices, well_mixed, values):
     """Mean of ``values`` over each actor's neighbours (the population mean if well mixed)."""
     if not well_mixed:
@@ -186,7 +186,7 @@ def neighbour_means(indptr, indices, well_mixed, values):
     return np.full(values.size, total / max(values.size, 1))
 
 
-@njit(cache=True)
+@compiled
 def neighbour_means_of_two(indptr, indices, well_mixed, first, second):
     """:func:`neighbour_means` of two arrays in one walk over the ties."""
     n = first.size
@@ -204,7 +204,7 @@ def neighbour_means_of_two(indptr, indices, well_mixed, first, second):
     return mean_first, mean_second
 
 
-@njit(cache=True)
+@compiled
 def _motives(lv, pushing, reached, led, sensitivity, alignment, sanction_felt, sanctioners,
              pressure, control):  # fmt: skip
     """Expected pressure on every actor from every source, and how controlling it feels."""
@@ -225,7 +225,7 @@ def _motives(lv, pushing, reached, led, sensitivity, alignment, sanction_felt, s
         control[i] = _control(lv, pushing, reached[i], led[i], sanctioners[i])
 
 
-@njit(cache=True)
+@compiled
 def _control(lv, pushing, reached_i, led_i, sanctioners_i):
     """How controlling the incentives reaching one actor feel (peer regime, push, leaders)."""
     control = 0.0
@@ -238,7 +238,7 @@ def _control(lv, pushing, reached_i, led_i, sanctioners_i):
     return control
 
 
-@njit(cache=True)
+@compiled
 def _choose(lv, has_vision, progress_signal, alignment, ownership, seen, disposition, undermining,
             intrinsic, champion, social_type, belief, habit, net_cost, pressure, control, draws,
             pull_, acting):  # fmt: skip
@@ -271,7 +271,7 @@ def _choose(lv, has_vision, progress_signal, alignment, ownership, seen, disposi
         acting[i] = draws[i] < decision.act_probability(utility, lv[L.NOISE])
 
 
-@njit(cache=True)
+@compiled
 def _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws, lead_draws):
     """What the authority's and the leaders' enforcement did (counts and rewards)."""
     tallies = np.zeros((2, 4))
@@ -289,13 +289,13 @@ def _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws,
     return tallies
 
 
-@njit(cache=True)
+@compiled
 def _as_row(tally):
     monitored, paid, fined, rewards = tally
     return np.array([float(monitored), float(paid), float(fined), rewards])
 
 
-@njit(cache=True)
+@compiled
 def _acting_centre(vision_, acting):
     """Mean vision of those who acted (of everybody if nobody did)."""
     centre = np.zeros(vision_.shape[1])
@@ -311,7 +311,7 @@ def _acting_centre(vision_, acting):
     return centre / max(acting.size, 1)
 
 
-@njit(cache=True)
+@compiled
 def _hold_to_account(lv, ready, acting, sanctioners, sanction_felt):
     """Peer sanctions for this step's free riding, felt as expected sanctions next step."""
     for i in range(acting.size):
@@ -324,7 +324,7 @@ def _hold_to_account(lv, ready, acting, sanctioners, sanction_felt):
             sanctioners[i], sanction_felt[i] = 0.0, 0.0
 
 
-@njit(cache=True)
+@compiled
 def _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressure, pull_, habit,
           alignment, ownership, undermining, belief, sanction_felt, sanctioners, social_type,
           net_cost):  # fmt: skip

@@ -24,9 +24,9 @@ from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from sim import clusters, kernel
+from sim.jit import compiled
 from sim.kernel import S
 from sim.mechanisms import accountability, dialogue, leaders, progress, push, vision
 from sim.metrics import MEAN_COLUMNS
@@ -153,7 +153,7 @@ def new_carry(size: int, dims: int, sample_size: int) -> Carry:
                  np.zeros(sample_size, dtype=np.int64))  # fmt: skip
 
 
-@njit(cache=True)
+@compiled
 def run_steps(actors, fixed, seg, carry, table, first_row, first_step, count, rng):
     """Take ``count`` steps, numbered from ``first_step``, writing rows from ``first_row``.
 
@@ -167,7 +167,7 @@ def run_steps(actors, fixed, seg, carry, table, first_row, first_step, count, rn
     return acting
 
 
-@njit(cache=True)
+@compiled
 def _step(actors, acting, fixed, seg, carry, row, step, rng):
     costs = np.zeros(N_COSTS)
     held, pairs, moved = dialogue.talk(
@@ -211,7 +211,7 @@ def _step(actors, acting, fixed, seg, carry, row, step, rng):
     return new_acting
 
 
-@njit(cache=True)
+@compiled
 def _revise_vision(actors, seg, carry, step, costs, rng):
     """Re-form the shared vision at a revision; ownership grows for the heard, decays for all."""
     scalars = carry.scalars
@@ -233,7 +233,7 @@ def _revise_vision(actors, seg, carry, step, costs, rng):
     vision.grow_ownership(actors.ownership, heard, seg.ownership_rate, seg.ownership_decay, gain)
 
 
-@njit(cache=True)
+@compiled
 def _align(actors, moved, tolerance, carry):
     """Alignment with the shared vision (or the mean vision), recomputed where visions moved."""
     scalars, points = carry.scalars, actors.vision
@@ -250,7 +250,7 @@ def _align(actors, moved, tolerance, carry):
     scalars[C.ALIGNED] = 1.0
 
 
-@njit(cache=True)
+@compiled
 def _led(actors, acting, seg):
     """Members reached by a leader who pushes (none unless leaders have an incentive)."""
     if seg.lead_incentive <= 0:
@@ -259,7 +259,7 @@ def _led(actors, acting, seg):
                                seg.lead_alignment)  # fmt: skip
 
 
-@njit(cache=True)
+@compiled
 def _pay(seg, tallies, sanctions_imposed, n, step, costs, scalars):
     """Book enforcement (authority, leaders) and accountability (measurement, sanctions, rules)."""
     enforcement = (seg.monitoring_cost, seg.push_sanction_cost)
@@ -282,7 +282,7 @@ def _pay(seg, tallies, sanctions_imposed, n, step, costs, scalars):
             costs[COSTS.ACCOUNTABILITY] += seg.meeting_cost
 
 
-@njit(cache=True)
+@compiled
 def _vision_metrics(points, moved, fixed, carry, step):
     """``(dispersion, clusters)`` of the sampled visions; clusters NaN between counts."""
     scalars = carry.scalars
@@ -308,7 +308,7 @@ def _vision_metrics(points, moved, fixed, carry, step):
     return scalars[C.DISPERSION], scalars[C.CLUSTERS]
 
 
-@njit(cache=True)
+@compiled
 def _record(row, fixed, sums, by_sector, n, scalar_values):
     """Write one time-series row: population means, participation by sector, the scalars."""
     for k in range(fixed.mean_columns.size):

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from numba import njit
 from scipy.sparse import csr_matrix
+
+from sim.jit import compiled
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +92,7 @@ def _ring_lattice(sector: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray
     return _lattice_ties(sector, half)
 
 
-@njit(cache=True)
+@compiled
 def _lattice_ties(sector: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
     """Compiled :func:`_ring_lattice`: int32 ends (at most 10 M actors), no N x half temporaries."""
     n = sector.size
@@ -120,7 +121,7 @@ def _rewire(src, dst, sector, cross_share, rewiring, rng) -> np.ndarray:
     return dst
 
 
-@njit(cache=True)
+@compiled
 def _moved_ties(draw: np.ndarray, cross_share: float, rewiring: float):
     """Indices of the rewired ties and whether each one crosses sectors (one compiled pass)."""
     moved = np.empty(draw.size, dtype=np.int64)
@@ -151,7 +152,7 @@ def _partners(src: np.ndarray, sector: np.ndarray, cross_share, rng) -> np.ndarr
     return _partner_in(src, sector, cross, shift, rng.random(src.size), starts, ends)
 
 
-@njit(cache=True)
+@compiled
 def _partner_in(src, sector, cross, shift, draw, starts, ends) -> np.ndarray:
     """The partner at ``floor(draw * size)`` of each source's target sector block (compiled)."""
     n_sectors = starts.size
@@ -172,7 +173,7 @@ def _to_csr(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
     return Graph(n, indptr, indices, rows)
 
 
-@njit(cache=True)
+@compiled
 def _csr_ties(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CSR ``(indptr, indices)`` of the ties in both directions, each row sorted and deduplicated.
 
@@ -207,7 +208,7 @@ def _csr_ties(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.
     return indptr, cols[:kept]
 
 
-@njit(cache=True)
+@compiled
 def _sort_row(row: np.ndarray) -> None:
     """Sort one row in place: insertion sort for the usual few ties, numpy's sort beyond."""
     if row.size > 32:
@@ -226,7 +227,7 @@ def random_neighbours(graph: Graph, actors: np.ndarray, rng: np.random.Generator
     return draw_neighbours(graph.indptr, graph.indices, graph.well_mixed, graph.n, actors, rng)
 
 
-@njit(cache=True)
+@compiled
 def draw_neighbours(indptr, indices, well_mixed, n, actors, rng):
     """:func:`random_neighbours` from the graph's arrays (compiled; same draws as numpy's)."""
     if well_mixed:
@@ -237,7 +238,7 @@ def draw_neighbours(indptr, indices, well_mixed, n, actors, rng):
     return _pick(indptr, indices, actors, rng.random(actors.size))
 
 
-@njit(cache=True)
+@compiled
 def _pick(indptr, indices, actors, draws):
     """The neighbour at position ``floor(draw * degree)`` of each actor (compiled)."""
     partner = np.full(actors.size, -1, dtype=np.int64)
@@ -260,7 +261,7 @@ def neighbour_mean(graph: Graph, values: np.ndarray) -> np.ndarray:
     return csr_mean(graph.indptr, graph.indices, values)
 
 
-@njit(cache=True)
+@compiled
 def csr_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Row means of a 0/1 CSR matrix times ``values`` (one compiled pass, no sparse object)."""
     n = indptr.size - 1

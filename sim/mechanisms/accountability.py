@@ -40,8 +40,8 @@ partner taking part: everybody for co-created rules, the convener's sector for i
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from sim.jit import compiled
 from sim.mechanisms.cooperation import CONDITIONAL, FREE_RIDER
 from sim.mechanisms.push import controllingness
 
@@ -60,7 +60,7 @@ def sanction_propensity(social_type: np.ndarray, rules: str) -> np.ndarray:
     return by_type * RULE_LEGITIMACY[rules]
 
 
-@njit(cache=True)
+@compiled
 def expected_sanction(
     sanctioners: np.ndarray, measurement: float, peer_sanction: float, loss_aversion: float
 ) -> np.ndarray:
@@ -86,7 +86,7 @@ def sanction_spend(
     )
 
 
-@njit(cache=True)
+@compiled
 def sanction_cost(ready: float, measurement: float, peer_sanction: float, cost: float) -> float:
     """Cost of the sanctions imposed when free riders faced ``ready`` sanctioning neighbours.
 

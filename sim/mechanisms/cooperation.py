@@ -25,20 +25,20 @@ Gachter 2010: imperfect conditional cooperation explains the decay).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from sim.config import SOCIAL_TYPES
+from sim.jit import compiled
 
 CONDITIONAL, FREE_RIDER, HUMP_SHAPED, OTHER = range(len(SOCIAL_TYPES))  # codes in SOCIAL_TYPES
 
 
-@njit(cache=True)
+@compiled
 def material_cost(effort: np.ndarray, public_return: float) -> np.ndarray:
     """The net private cost of acting: effort less one's own share of its return."""
     return (1.0 - public_return) * effort
 
 
-@njit(cache=True)
+@compiled
 def reciprocity_of(kind: int, expected: float, weight: float) -> float:
     """Reciprocity utility of acting for one actor of type ``kind`` expecting ``expected``."""
     if kind == CONDITIONAL:
@@ -52,7 +52,7 @@ def reciprocity_of(kind: int, expected: float, weight: float) -> float:
     return weight * response
 
 
-@njit(cache=True)
+@compiled
 def reciprocity(social_type: np.ndarray, belief: np.ndarray, weight: float) -> np.ndarray:
     """:func:`reciprocity_of` every actor, given its type and belief."""
     out = np.empty(belief.size)
@@ -61,7 +61,7 @@ def reciprocity(social_type: np.ndarray, belief: np.ndarray, weight: float) -> n
     return out
 
 
-@njit(cache=True)
+@compiled
 def update_beliefs(belief: np.ndarray, neighbours_acting: np.ndarray, rate: float) -> np.ndarray:
     """Beliefs move toward the observed share of neighbours acting."""
     return belief + rate * (neighbours_acting - belief)

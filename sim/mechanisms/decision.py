@@ -20,13 +20,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from sim.jit import compiled
 
 CANT_NOT_THRESHOLD = 0.9
 CANT_NOT_LOGIT = math.log(CANT_NOT_THRESHOLD / (1.0 - CANT_NOT_THRESHOLD))  # U / T at Pr = 0.9
 
 
-@njit(cache=True)
+@compiled
 def act_probability(utility: np.ndarray, noise: float) -> np.ndarray:
     """Logistic choice probability ``1 / (1 + exp(-U / T))``.
 
@@ -35,7 +36,7 @@ def act_probability(utility: np.ndarray, noise: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-utility / noise))
 
 
-@njit(cache=True)
+@compiled
 def utility(
     intrinsic: np.ndarray,
     pressure: np.ndarray | float,
@@ -53,7 +54,7 @@ def decide(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return rng.random(probability.size) < probability
 
 
-@njit(cache=True)
+@compiled
 def cant_not(
     intrinsic: np.ndarray,
     habit: np.ndarray,

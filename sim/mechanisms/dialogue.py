@@ -22,8 +22,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba import njit
 
+from sim.jit import compiled
 from sim.network import Graph, draw_neighbours
 
 
@@ -65,7 +65,7 @@ def dialogue_step(
     return (moved if pairs else vision), held, pairs
 
 
-@njit(cache=True)
+@compiled
 def talk(vision, indptr, indices, well_mixed, rate, confidence, convergence, weights, rng,
          delta, mark, moved):  # fmt: skip
     """One round of dialogues in place (compiled): who talks, with whom, who converges.
@@ -94,7 +94,7 @@ def owa_weights_cached(dims: int, focus: float) -> np.ndarray:
     return weights
 
 
-@njit(cache=True)
+@compiled
 def _below(draws, rate):
     """Indices of the draws below ``rate`` (who opens a dialogue), as np.flatnonzero would."""
     out = np.empty(draws.size, dtype=np.int64)
@@ -106,7 +106,7 @@ def _below(draws, rate):
     return out[:count]
 
 
-@njit(cache=True)
+@compiled
 def _agreeing_pairs(vision, speakers, partners, confidence, weights):
     """Which dialogues converge (perceived distance below ``confidence``), and counts."""
     dims = vision.shape[1]
@@ -133,7 +133,7 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights):
     return agree, held, pairs
 
 
-@njit(cache=True)
+@compiled
 def converge_in_place(vision, speakers, partners, agree, convergence, delta, mark, moved):
     """Move every agreeing pair toward each other, editing ``vision`` in place.
 

@@ -16,7 +16,8 @@ what works in closed systems (Gibbons 1998 on incentives inside firms).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.jit import compiled
 
 
 def pushing_leaders(
@@ -34,7 +35,7 @@ def members_reached(org: np.ndarray, leader: np.ndarray, pushing: np.ndarray) ->
     return reached.view(bool)
 
 
-@njit(cache=True)
+@compiled
 def led_members(org, leader, acting, alignment, threshold):
     """Members reached by a pushing leader (uint8; compiled form of the two functions above)."""
     active_orgs = np.zeros(org.max() + 1 if org.size else 0, dtype=np.uint8)

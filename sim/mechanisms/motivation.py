@@ -33,31 +33,32 @@ Habit follows one's own behaviour (Lally et al. 2010; Wood & Neal 2007):
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.jit import compiled
 
 TOP_OF_SCALE = 0.99
 
 
-@njit(cache=True)
+@compiled
 def interest_left(disposition: float, undermining: float) -> float:
     """Interest left after undermining (or raised by crowding-in), in [0, 1]; one actor."""
     return min(max(disposition * (1.0 - undermining), 0.0), 1.0)
 
 
-@njit(cache=True)
+@compiled
 def target(interest: float, pull: float) -> float:
     """Where one actor's intrinsic motivation heads: interest combined with pull, in [0, 1]."""
     pull = min(max(pull, -1.0), 1.0)
     return interest + pull * (1.0 - interest) if pull >= 0 else interest * (1.0 + pull)
 
 
-@njit(cache=True)
+@compiled
 def moved_intrinsic(intrinsic: float, interest: float, pull: float, adaptation: float) -> float:
     """One actor's intrinsic motivation after a step toward :func:`target`."""
     return intrinsic + adaptation * (target(interest, pull) - intrinsic)
 
 
-@njit(cache=True)
+@compiled
 def moved_undermining(
     undermining: float, control: float, crowding_out: float, adaptation: float, recovery: float
 ) -> float:
@@ -69,7 +70,7 @@ def moved_undermining(
 
 # Array forms of the equations above (one actor per element), for analysis and tests; the step
 # itself calls the one-actor forms from the compiled pass in sim.kernel.
-@njit(cache=True)
+@compiled
 def effective_interest(disposition: np.ndarray, undermining: np.ndarray) -> np.ndarray:
     """:func:`interest_left` of every actor."""
     out = np.empty(disposition.size)
@@ -78,7 +79,7 @@ def effective_interest(disposition: np.ndarray, undermining: np.ndarray) -> np.n
     return out
 
 
-@njit(cache=True)
+@compiled
 def motivation_target(interest: np.ndarray, pull: np.ndarray) -> np.ndarray:
     """:func:`target` of every actor."""
     out = np.empty(interest.size)
@@ -87,7 +88,7 @@ def motivation_target(interest: np.ndarray, pull: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@compiled
 def update_intrinsic(
     intrinsic: np.ndarray,
     interest: np.ndarray,
@@ -103,7 +104,7 @@ def update_intrinsic(
     return out
 
 
-@njit(cache=True)
+@compiled
 def update_undermining(
     undermining: np.ndarray,
     control: np.ndarray,
@@ -120,7 +121,7 @@ def update_undermining(
     return out
 
 
-@njit(cache=True)
+@compiled
 def update_habit(habit: np.ndarray, acting: np.ndarray, habit_rate: float) -> np.ndarray:
     """Habit drifts toward 1 while acting and toward 0 while not."""
     return habit + habit_rate * (acting - habit)

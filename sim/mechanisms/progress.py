@@ -10,7 +10,8 @@ exponential moving average ``g' = g + lambda (p_t - g)`` with ``lambda = 0.1`` (
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.jit import compiled
 
 VISIBILITY_RATE = 0.1
 
@@ -20,13 +21,13 @@ def step_progress(acting: np.ndarray, coherence: np.ndarray) -> float:
     return per_actor(float(coherence.sum(where=acting)), acting.size)
 
 
-@njit(cache=True)
+@compiled
 def per_actor(coherence_total: float, size: int) -> float:
     """Progress of a step whose actors' coherence, summed over those who acted, is given."""
     return coherence_total / size
 
 
-@njit(cache=True)
+@compiled
 def visible_progress(signal: float, progress: float) -> float:
     """Exponential moving average of per-step progress."""
     return signal + VISIBILITY_RATE * (progress - signal)

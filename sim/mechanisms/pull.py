@@ -22,10 +22,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.jit import compiled
 
 
-@njit(cache=True)
+@compiled
 def vision_pull(
     alignment: np.ndarray,
     ownership: np.ndarray,
@@ -39,13 +40,13 @@ def vision_pull(
     return clarity * (attraction - repulsion)
 
 
-@njit(cache=True)
+@compiled
 def social_reinforcement(neighbours_acting, threshold: float):
     """Peer reinforcement ``r(n)`` (one actor or an array): 0 below the threshold, then linear."""
     return np.maximum(neighbours_acting - threshold, 0.0) / (1.0 - threshold)
 
 
-@njit(cache=True)
+@compiled
 def felt_pull(
     vision: float,
     neighbours_acting: float,
@@ -61,7 +62,7 @@ def felt_pull(
     return min(max(pull, -1.0), 1.0)
 
 
-@njit(cache=True)
+@compiled
 def pull_strength(
     vision: np.ndarray | None,
     neighbours_acting: np.ndarray,

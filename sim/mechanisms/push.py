@@ -42,7 +42,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from sim.jit import compiled
 
 CONTROL_BY_KIND = {"reward": 1.0, "sanction": 1.5, "both": 1.5}
 CONTROL_BY_CONTINGENCY = {"engagement": 1.0, "performance": 0.7}
@@ -73,7 +74,7 @@ def controllingness(kind: str, contingency: str, monitoring: float, legitimacy: 
     return CONTROL_BY_KIND[kind] * contingent * climate
 
 
-@njit(cache=True)
+@compiled
 def expected_pressure(
     reached: np.ndarray,
     sensitivity: np.ndarray,
@@ -116,7 +117,7 @@ def enforce(
     return Enforcement(n_monitored, n_paid, n_fined, spend)
 
 
-@njit(cache=True)
+@compiled
 def enforcement_tally(reached, acting, draws, monitoring, pays, fines, incentive, quality):
     """Who was monitored (``draw < monitoring`` among the reached), paid and fined.
 
@@ -141,7 +142,7 @@ def pays_and_fines(kind: str) -> tuple[bool, bool]:
     return kind in ("reward", "both"), kind in ("sanction", "both")
 
 
-@njit(cache=True)
+@compiled
 def enforcement_spend(
     rewards: float, n_fined: int, n_monitored: int, incentive: float, costs: tuple[float, float]
 ) -> float:

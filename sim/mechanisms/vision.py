@@ -25,7 +25,8 @@ Alignment of actor i with S is a Gaussian kernel of the RMS distance,
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.jit import compiled
 
 MODES = ("none", "imposed", "co_created")  # vision.mode, coded by position for compiled code
 NONE, IMPOSED, CO_CREATED = range(3)
@@ -49,7 +50,7 @@ def heard_count(inclusion: float, size: int) -> int:
     return int(round(inclusion * size))
 
 
-@njit(cache=True)
+@compiled
 def heard_mask(mode, voice, in_convener, count, rng):
     """:func:`heard_actors` as uint8, for a mode code and the number heard (compiled).
 
@@ -74,7 +75,7 @@ def heard_mask(mode, voice, in_convener, count, rng):
     return heard
 
 
-@njit(cache=True)
+@compiled
 def _gumbel(rng):
     """One standard Gumbel draw, exactly as numpy's ``Generator.gumbel`` makes it."""
     while True:
@@ -83,7 +84,7 @@ def _gumbel(rng):
             return -np.log(-np.log(uniform))
 
 
-@njit(cache=True)
+@compiled
 def co_created_vision(vision: np.ndarray, voice: np.ndarray, heard: np.ndarray) -> np.ndarray:
     """Voice-weighted mean vision of the heard actors."""
     total = 0.0
@@ -95,7 +96,7 @@ def co_created_vision(vision: np.ndarray, voice: np.ndarray, heard: np.ndarray) 
     return shared / total
 
 
-@njit(cache=True)
+@compiled
 def influence(voice: np.ndarray, heard: np.ndarray) -> np.ndarray:
     """Each heard actor's weight in the vision relative to an equal share (0 if not heard)."""
     weights = voice * heard
@@ -118,7 +119,7 @@ def update_ownership(
     return owned
 
 
-@njit(cache=True)
+@compiled
 def grow_ownership(ownership, heard, rate, decay, gain) -> None:
     """:func:`update_ownership` in place (compiled); ``heard`` is empty between revisions."""
     for i in range(ownership.size):
@@ -135,7 +136,7 @@ def ownership_gain(
     return gain_of(MODES.index(mode), voice, heard.view(np.uint8), voice_ownership)
 
 
-@njit(cache=True)
+@compiled
 def gain_of(mode, voice, heard, voice_ownership):
     """:func:`ownership_gain` for a mode code and a uint8 ``heard`` mask (compiled)."""
     if mode == IMPOSED:
@@ -145,7 +146,7 @@ def gain_of(mode, voice, heard, voice_ownership):
     return voice_ownership + (1.0 - voice_ownership) * shaped
 
 
-@njit(cache=True)
+@compiled
 def alignment_of(point: np.ndarray, shared: np.ndarray, tolerance: float) -> float:
     """Gaussian alignment of one vision with the shared vision, in (0, 1]."""
     dims = point.size
@@ -156,7 +157,7 @@ def alignment_of(point: np.ndarray, shared: np.ndarray, tolerance: float) -> flo
     return np.exp(-(sq / dims) / (2.0 * tolerance**2))
 
 
-@njit(cache=True)
+@compiled
 def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.ndarray:
     """:func:`alignment_of` every actor's vision (rows of ``vision``)."""
     out = np.empty(vision.shape[0])
@@ -165,7 +166,7 @@ def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.nd
     return out
 
 
-@njit(cache=True)
+@compiled
 def realign(vision, rows, aligned, shared, tolerance) -> None:
     """Recompute in place the :func:`alignment` of the actors in ``rows`` (whose visions moved)."""
     for r in range(rows.size):

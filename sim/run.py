@@ -25,7 +25,8 @@ class RunResult:
     seconds: float
 
 
-PROGRESS_UPDATES = 100  # progress-bar updates per run (each costs one more compiled call)
+#: Seconds between progress-bar updates: each update ends a compiled call, which has a cost.
+PROGRESS_INTERVAL = 0.1
 
 
 def run_scenario(
@@ -44,21 +45,36 @@ def run_scenario(
     started = time.perf_counter()
     model = PushPullModel(scenario)
     bar = _LazyProgressBar(scenario.steps) if progress else None
-    chunk = scenario.steps  # in one compiled call, or in chunks to report on the way
     if bar or on_step:
-        chunk = 1 if on_step else max(1, scenario.steps // PROGRESS_UPDATES)
-    while model.steps < scenario.steps:
-        model.advance(min(chunk, scenario.steps - model.steps))
-        if bar:
-            bar.advance(model.steps)
-        if on_step:
-            on_step(model.steps)
+        _advance_reporting(model, scenario.steps, bar, on_step)
+    else:
+        model.advance(scenario.steps)
     if bar:
         bar.close()
     timeseries = model.metrics_frame()
     summary = metrics.summarize(timeseries, scenario, float(model.cant_not().mean()))
     phases = tuple(sorted(phase.step for phase in scenario.schedule))
     return RunResult(scenario, timeseries, summary, phases, time.perf_counter() - started)
+
+
+def _advance_reporting(
+    model: PushPullModel,
+    steps: int,
+    bar: _LazyProgressBar | None,
+    on_step: Callable[[int], None] | None,
+) -> None:
+    """Advance to ``steps`` and report on the way: every step to ``on_step``; to the bar, in
+    chunks that double while a chunk takes less than :data:`PROGRESS_INTERVAL`."""
+    chunk = 1
+    while model.steps < steps:
+        began = time.perf_counter()
+        model.advance(min(chunk, steps - model.steps))
+        if bar:
+            bar.advance(model.steps)
+        if on_step:
+            on_step(model.steps)
+        elif time.perf_counter() - began < PROGRESS_INTERVAL:
+            chunk *= 2
 
 
 #: Bundled scenarios that between them reach every compiled kernel (dialogue, co-created and

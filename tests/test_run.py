@@ -64,9 +64,13 @@ def test_on_step_callback_and_phase_steps() -> None:
     assert result.summary["retention"] is not None
 
 
-def test_progress_bar_does_not_break_a_short_run() -> None:
-    result = run_scenario(Scenario().with_overrides(SMALL), progress=True)
-    assert len(result.timeseries) == 25
+def test_reporting_progress_leaves_the_run_unchanged() -> None:
+    """With a bar (chunks of growing size) or a callback (every step), the same numbers."""
+    scenario = Scenario().with_overrides({**SMALL, "dialogue.rate": 0.3})
+    plain = run_scenario(scenario).timeseries
+    assert run_scenario(scenario, progress=True).timeseries.equals(plain)
+    assert run_scenario(scenario, on_step=lambda step: None).timeseries.equals(plain)
+    assert len(plain) == 25
 
 
 def test_write_run(tmp_path) -> None:

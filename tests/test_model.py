@@ -459,3 +459,14 @@ def test_changing_the_name_does_not_change_the_run() -> None:
     base = Scenario().with_overrides(KNOB_BASE)
     renamed = base.with_overrides({"name": "other"})
     assert run_scenario(base).timeseries.equals(run_scenario(renamed).timeseries)
+
+
+def test_every_scenario_runs_the_same_compiled_loop() -> None:
+    """One compiled signature serves every scenario: no run waits for a fresh compilation."""
+    from sim import loop
+
+    for name, overrides in ADVANCE_CASES.items():
+        model = PushPullModel(load_scenario(name, {"population.size": 40, **overrides}))
+        model.advance(3)
+    small_model(**{"dialogue.rate": 0, "network.kind": "well_mixed"}).advance(2)
+    assert len(loop.run_steps.signatures) == 1

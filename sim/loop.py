@@ -99,8 +99,7 @@ class Fixed(NamedTuple):
     mean_columns: np.ndarray  # where each column goes in a row (sim.metrics.RowLayout)
     sector_columns: np.ndarray
     scalar_columns: np.ndarray
-    delta: np.ndarray  # dialogue scratch (N x K zeros, N zeros, N)
-    mark: np.ndarray
+    delta: np.ndarray  # dialogue scratch (N x K zeros; 2 N): see sim.mechanisms.dialogue.talk
     moved: np.ndarray
 
 
@@ -173,7 +172,7 @@ def _step(actors, acting, fixed, seg, carry, row, step, rng):
     held, pairs, moved = dialogue.talk(
         actors.vision, fixed.indptr, fixed.indices, fixed.well_mixed, seg.talk_rate,
         seg.talk_confidence, seg.talk_convergence, seg.talk_weights, rng, fixed.delta,
-        fixed.mark, fixed.moved,
+        fixed.moved,
     )  # fmt: skip
     costs[COSTS.CONVENING] += seg.talk_cost * held
     _revise_vision(actors, seg, carry, step, costs, rng)

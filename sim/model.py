@@ -191,8 +191,7 @@ class PushPullModel(mesa.Model):
             sector_columns=layout.sectors,
             scalar_columns=layout.scalars,
             delta=np.zeros(s.vision.shape),
-            mark=np.zeros(s.size, dtype=np.uint8),
-            moved=np.empty(s.size, dtype=np.int64),
+            moved=np.empty(2 * s.size, dtype=np.int64),
         )
 
     # -- stepping -------------------------------------------------------------------------------

@@ -60,30 +60,33 @@ def dialogue_step(
     held, pairs, _ = talk(
         moved, graph.indptr, graph.indices, graph.well_mixed, rate, confidence, convergence,
         owa_weights_cached(vision.shape[1], focus), rng,
-        np.zeros(vision.shape), np.zeros(n, dtype=np.uint8), np.empty(n, dtype=np.int64),
+        np.zeros(vision.shape), np.empty(2 * n, dtype=np.int64),
     )  # fmt: skip
     return (moved if pairs else vision), held, pairs
 
 
 @compiled
 def talk(vision, indptr, indices, well_mixed, rate, confidence, convergence, weights, rng,
-         delta, mark, moved):  # fmt: skip
+         delta, moved):  # fmt: skip
     """One round of dialogues in place (compiled): who talks, with whom, who converges.
 
-    ``delta``, ``mark`` and ``moved`` are the scratch arrays of :func:`converge_in_place`.
+    ``delta`` (N x K zeros, left zeroed) and ``moved`` (length >= 2 N) are scratch: see
+    :func:`move_agreeing`.
 
     Returns:
-        ``(held, pairs, count)``: dialogues held, pairs that converged, actors moved.
+        ``(held, pairs, count)``: dialogues held, pairs that converged, and how many entries
+        of ``moved`` name the actors moved.
     """
     n = vision.shape[0]
     if rate <= 0 or n < 2:
         return 0, 0, 0
     speakers = _below(rng.random(n), rate)
     partners = draw_neighbours(indptr, indices, well_mixed, n, speakers, rng)
-    agree, held, pairs = _agreeing_pairs(vision, speakers, partners, confidence, weights)
+    summed = delta if convergence > 0 else delta[:0]  # without moves, nothing to sum
+    agree, held, pairs = _agreeing_pairs(vision, speakers, partners, confidence, weights, summed)
     if pairs == 0 or convergence <= 0:
         return held, 0, 0
-    count = converge_in_place(vision, speakers, partners, agree, convergence, delta, mark, moved)
+    count = move_agreeing(vision, speakers, partners, agree, convergence, delta, moved)
     return held, pairs, count
 
 
@@ -107,8 +110,12 @@ def _below(draws, rate):
 
 
 @compiled
-def _agreeing_pairs(vision, speakers, partners, confidence, weights):
-    """Which dialogues converge (perceived distance below ``confidence``), and counts."""
+def _agreeing_pairs(vision, speakers, partners, confidence, weights, delta):
+    """Which dialogues converge (perceived distance below ``confidence``), and counts.
+
+    Unless ``delta`` is empty, each agreeing speaker's move is summed into it on the way (the
+    first half of :func:`move_agreeing`, while the partner's vision is at hand).
+    """
     dims = vision.shape[1]
     agree = np.zeros(speakers.size, dtype=np.uint8)  # compiled bool loads are slow
     held = pairs = 0
@@ -130,38 +137,39 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights):
         if distance < confidence:
             agree[p] = 1
             pairs += 1
+            if delta.shape[0]:
+                for k in range(dims):
+                    delta[speakers[p], k] += vision[partners[p], k] - vision[speakers[p], k]
     return agree, held, pairs
 
 
 @compiled
-def converge_in_place(vision, speakers, partners, agree, convergence, delta, mark, moved):
+def move_agreeing(vision, speakers, partners, agree, convergence, delta, moved):
     """Move every agreeing pair toward each other, editing ``vision`` in place.
 
-    Moves are summed from the old visions first (every speaker's move, then every partner's),
-    then each moved actor's row becomes ``v + mu * delta`` clipped to [0, 1], written once.
-    ``delta`` (N x K zeros) and ``mark`` (N zeros) are scratch, left zeroed again; the indices
-    of the actors moved go to ``moved`` (length >= N).
+    Moves are summed from the old visions (every speaker's move, summed into ``delta`` by
+    :func:`_agreeing_pairs`, then every partner's here); then each moved actor's row becomes
+    ``v + mu * delta`` clipped to [0, 1] and its ``delta`` row is zeroed, so an actor in
+    several pairs is rewritten with a zero move (the same value). Its index goes to ``moved``
+    at each write (length >= 2 N: repeats are harmless).
 
     Returns:
-        How many actors moved (``moved[:count]``).
+        How many entries of ``moved`` were written.
     """
-    for side in range(2):
-        for p in range(speakers.size):
-            if agree[p]:
-                me, other = (speakers[p], partners[p]) if side == 0 else (partners[p], speakers[p])
-                for k in range(vision.shape[1]):
-                    delta[me, k] += vision[other, k] - vision[me, k]
+    dims = vision.shape[1]
+    for p in range(speakers.size):
+        if agree[p]:
+            me, other = partners[p], speakers[p]
+            for k in range(dims):
+                delta[me, k] += vision[other, k] - vision[me, k]
     count = 0
     for p in range(speakers.size):
         if agree[p]:
-            for me in (speakers[p], partners[p]):
-                if mark[me]:
-                    continue
-                mark[me], moved[count] = 1, me
+            for side in range(2):
+                me = speakers[p] if side == 0 else partners[p]
+                moved[count] = me
                 count += 1
-                for k in range(vision.shape[1]):
+                for k in range(dims):
                     vision[me, k] = min(max(delta[me, k] * convergence + vision[me, k], 0.0), 1.0)
-    for c in range(count):
-        mark[moved[c]] = 0
-        delta[moved[c]] = 0.0
+                    delta[me, k] = 0.0
     return count

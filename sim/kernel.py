@@ -81,48 +81,6 @@ class Levers(NamedTuple):
 
 L = IntEnum("L", {name.upper(): k for k, name in enumerate(Levers._fields)})
 
-STATE_FIELDS = (  # the ActorState arrays actor_passes takes, in order (booleans as uint8 views)
-    "sector",
-    "vision",
-    "intrinsic",
-    "disposition",
-    "undermining",
-    "sensitivity",
-    "habit",
-    "ownership",
-    "champion",
-    "social_type",
-    "belief",
-    "acting",
-    "pressure",
-    "pull",
-    "alignment",
-    "sanction_felt",
-    "sanctioners",
-)
-
-
-class StepInputs(NamedTuple):
-    """What the model prepared for this step's passes (after the state arrays, in this order)."""
-
-    indptr: np.ndarray
-    indices: np.ndarray
-    well_mixed: bool
-    net_cost: np.ndarray  # effort less its private return, per actor
-    reached: np.ndarray  # under the authority's push (uint8)
-    led: np.ndarray  # reached by a pushing leader (uint8)
-    propensity: np.ndarray  # probability of sanctioning a free rider after acting
-    n_sectors: int
-    pushing: bool
-    has_vision: bool  # a shared vision exists: it pulls, and progress is judged against it
-    progress_signal: float
-    tolerance: float
-    decision_draws: np.ndarray
-    push_draws: np.ndarray  # empty unless pushing
-    lead_draws: np.ndarray  # empty unless some actor is led
-    levers: np.ndarray  # Levers as floats, indexed by L
-    seen: np.ndarray  # share of neighbours acting last step, if known (else empty)
-
 
 @compiled
 def actor_passes(
@@ -134,8 +92,14 @@ def actor_passes(
 ):  # fmt: skip
     """One step for every actor (see the module docstring); updates the state in place.
 
-    Arguments are the :data:`STATE_FIELDS` arrays, then the :class:`StepInputs`. Boolean arrays
-    arrive as ``uint8`` views (compiled loads of numpy bools are several times slower).
+    Arguments: the actors' arrays (:class:`sim.agents.ActorState`, ``acting_before`` being last
+    step's choices), the graph's CSR arrays, then what the step prepared (:func:`sim.loop._step`):
+    each actor's net cost of acting, whether the authority's push (``reached``) or a pushing
+    leader (``led``) reaches it, its propensity to sanction, the number of sectors, whether the
+    authority pushes and a shared vision exists, visible progress, the alignment tolerance, this
+    step's draws (push and leader draws empty when unused), the :class:`Levers` as floats
+    indexed by :data:`L`, and last step's share of neighbours acting (empty if not known).
+    Boolean arrays arrive as ``uint8`` views (compiled loads of numpy bools are slower).
 
     Returns:
         ``(acting, sums, by_sector, tallies, seen)``: this step's choices (uint8); the

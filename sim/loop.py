@@ -58,7 +58,7 @@ N_CARRY = len(C)
 
 
 class Actors(NamedTuple):
-    """The actor arrays a step reads and writes (:data:`sim.kernel.STATE_FIELDS` and more)."""
+    """The actor arrays a step reads and writes (:class:`sim.agents.ActorState`, bools as uint8)."""
 
     sector: np.ndarray
     vision: np.ndarray
@@ -168,6 +168,7 @@ def run_steps(actors, fixed, seg, carry, table, first_row, first_step, count, rn
 
 @compiled
 def _step(actors, acting, fixed, seg, carry, row, step, rng):
+    """One step, in the order of the module docstring; returns its choices."""
     costs = np.zeros(N_COSTS)
     held, pairs, moved = dialogue.talk(
         actors.vision, fixed.indptr, fixed.indices, fixed.well_mixed, seg.talk_rate,

@@ -287,13 +287,13 @@ def _vision_metrics(points, moved, fixed, carry, step):
     """``(dispersion, clusters)`` of the sampled visions; clusters NaN between counts."""
     scalars = carry.scalars
     if moved or not scalars[C.MEASURED]:
-        sampled = points[fixed.sample]
+        sampled = _sampled(points, fixed.sample)
         scalars[C.DISPERSION] = clusters.vision_dispersion(sampled)
         scalars[C.MEASURED], scalars[C.CLUSTERS_CURRENT] = 1.0, 0.0
     if not (step % fixed.cluster_every == 0 or step >= fixed.planned_steps):
         return scalars[C.DISPERSION], np.nan
     if not scalars[C.CLUSTERS_CURRENT]:
-        sampled = points[fixed.sample]
+        sampled = _sampled(points, fixed.sample)
         if fixed.cluster_place.size == 0:
             found = clusters.count_points(sampled, fixed.cluster_distance, 0.01)
         else:
@@ -306,6 +306,17 @@ def _vision_metrics(points, moved, fixed, carry, step):
             scalars[C.KEYED] = 1.0
         scalars[C.CLUSTERS], scalars[C.CLUSTERS_CURRENT] = found, 1.0
     return scalars[C.DISPERSION], scalars[C.CLUSTERS]
+
+
+@compiled
+def _sampled(points, sample):
+    """The sampled visions (all of them, uncopied, when every actor is sampled)."""
+    if sample.size == points.shape[0]:
+        return points
+    out = np.empty((sample.size, points.shape[1]))
+    for r in range(sample.size):
+        out[r] = points[sample[r]]
+    return out
 
 
 @compiled

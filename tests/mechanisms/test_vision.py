@@ -211,3 +211,15 @@ def test_realign_recomputes_exactly_the_visions_that_moved() -> None:
     realign(after, moved, aligned, shared, 0.2)
     assert np.array_equal(aligned, alignment(after, shared, 0.2))
     assert not np.array_equal(aligned, alignment(before, shared, 0.2))
+
+
+def test_ranked_value_is_what_numpy_partition_finds() -> None:
+    """The loudest-voices threshold: the selection agrees with np.partition, ties included."""
+    from sim.mechanisms.vision import _ranked
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 10, 101, 1000):
+        for _ in range(20):
+            values = rng.random(n) if n % 2 else rng.integers(0, 5, n).astype(float)
+            rank = int(rng.integers(0, n))
+            assert _ranked(values, rank) == np.partition(values, rank)[rank]

@@ -286,14 +286,17 @@ def _pay(seg, tallies, sanctions_imposed, n, step, costs, scalars):
 def _vision_metrics(points, moved, fixed, carry, step):
     """``(dispersion, clusters)`` of the sampled visions; clusters NaN between counts."""
     scalars = carry.scalars
-    if moved or not scalars[C.MEASURED]:
-        sampled = _sampled(points, fixed.sample)
+    changed = moved or not scalars[C.MEASURED]
+    counting = step % fixed.cluster_every == 0 or step >= fixed.planned_steps
+    if not (changed or (counting and not scalars[C.CLUSTERS_CURRENT])):
+        return scalars[C.DISPERSION], scalars[C.CLUSTERS] if counting else np.nan
+    sampled = _sampled(points, fixed.sample)  # gathered once, for both measures
+    if changed:
         scalars[C.DISPERSION] = clusters.vision_dispersion(sampled)
         scalars[C.MEASURED], scalars[C.CLUSTERS_CURRENT] = 1.0, 0.0
-    if not (step % fixed.cluster_every == 0 or step >= fixed.planned_steps):
+    if not counting:
         return scalars[C.DISPERSION], np.nan
     if not scalars[C.CLUSTERS_CURRENT]:
-        sampled = _sampled(points, fixed.sample)
         if fixed.cluster_place.size == 0:
             found = clusters.count_points(sampled, fixed.cluster_distance, 0.01)
         else:

@@ -213,13 +213,15 @@ class PushPullModel(mesa.Model):
             return
         clock.pause()
         target = self.steps + steps
-        while self.steps < target:
-            first = self.steps + 1
-            later = [at for at in self._phases if at > first]
-            last = min([target, *(at - 1 for at in later)])
-            self._take(first, last - first + 1)
-            self.steps, self.time = last, self.time + (last - first + 1)
-        clock.resume()
+        try:
+            while self.steps < target:
+                first = self.steps + 1
+                later = [at for at in self._phases if at > first]
+                last = min([target, *(at - 1 for at in later)])
+                self._take(first, last - first + 1)
+                self.steps, self.time = last, self.time + (last - first + 1)
+        finally:  # Mesa's clock runs on, even if a step failed
+            clock.resume()
 
     def _take(self, first: int, count: int) -> None:
         """Steps ``first`` to ``first + count - 1`` (no parameter change after the first)."""

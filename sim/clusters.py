@@ -2,18 +2,73 @@
 
 Clusters are single-linkage groups of visions (RMS distance <= ``metrics.cluster_distance``)
 holding at least 2 actors and 1% of the sample. Visions are snapped to a grid of half that
-distance, so converged groups collapse to a few occupied cells, and occupied cells whose centres
-lie within the distance are linked. The model's step loop (:mod:`sim.loop`) recomputes them only
-when a vision has moved, and relinks only when the occupied cells changed.
+distance, and visions whose cells' centres lie within the distance are linked (so visions in one
+cell always are). The components are found by a breadth-first search over bitsets
+(:func:`count_placed`): a :class:`Grid` keeps, for every dimension and grid value, the set of
+visions in that cell row and the set within linking reach of it, so the candidates for a link
+are a few word-wide ANDs and only they are tested exactly. The model's step loop
+(:mod:`sim.loop`) keeps one grid for the run and updates it only where a vision changed cell;
+when no cell changed the count stands. Grids too large for memory (very fine distances, many
+dimensions, huge samples) fall back to a sweep over the cells sorted by their first coordinate.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from sim.jit import compiled
+
+#: Largest bitset tables a grid may hold (bytes); larger grids use the sorted sweep.
+TABLE_BUDGET = 64 * 2**20
+
+
+class Grid(NamedTuple):
+    """Where the sampled visions sit on the grid (edited in place by :func:`place`).
+
+    ``cells[i, k]`` is vision i's grid coordinate in dimension k (-1 before it is placed);
+    bit i of ``exact[k, v]`` is set if ``cells[i, k] == v``, of ``near[k, v]`` if
+    ``|cells[i, k] - v| <= reach``. Both tables are empty when they would exceed
+    :data:`TABLE_BUDGET`.
+    """
+
+    cells: np.ndarray  # points x dims, int32
+    exact: np.ndarray  # dims x values x words, uint64
+    near: np.ndarray
+    cell: float  # the grid's cell size (half the linking distance)
+    radius: float  # linking distance between cell centres (Euclidean)
+    reach: int  # largest per-dimension offset (in cells) a link can have
+
+
+def new_grid(points: int, dims: int, distance: float) -> Grid:
+    """An empty grid for ``points`` visions of ``dims`` dimensions, linked within ``distance``."""
+    cell = distance / 2
+    radius = distance * math.sqrt(dims)  # RMS distance <= d is Euclidean <= d sqrt(K)
+    values = int(math.floor(1.0 / cell)) + 1  # visions lie in [0, 1]
+    words = (points + 63) // 64
+    shape = (dims, values, words)
+    if 2 * 8 * dims * values * words > TABLE_BUDGET:
+        shape = (0, 0, 0)
+    return Grid(
+        np.full((points, dims), -1, dtype=np.int32), np.zeros(shape, dtype=np.uint64),
+        np.zeros(shape, dtype=np.uint64), cell, radius, _reach(cell, radius),
+    )  # fmt: skip
+
+
+def _reach(cell: float, radius: float) -> int:
+    ratio = (radius * radius) / (cell * cell)
+    return int(math.sqrt(ratio + 0.5))  # links have integer squared offsets <= ratio + 0.5
+
+
+def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01) -> int:
+    """Number of single-linkage clusters (RMS distance <= ``distance``) holding >= ``min_share``
+    of the visions (and at least 2), with visions snapped to a grid of half that distance."""
+    grid = new_grid(vision.shape[0], vision.shape[1], distance)
+    place(grid, vision)
+    return int(count_placed(grid, min_share))
 
 
 @compiled
@@ -35,85 +90,154 @@ def vision_dispersion(vision: np.ndarray) -> float:
     return total / n
 
 
-def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01) -> int:
-    """Number of single-linkage clusters (RMS distance <= ``distance``) holding >= ``min_share``.
+@compiled
+def place(grid, points):
+    """Put each vision (a row of ``points``) in its grid cell; True if any cell changed.
 
-    Visions are first snapped to a grid of half the linkage distance, so converged groups collapse
-    to a few occupied cells; cells whose centres lie at most ``distance`` apart (RMS) are linked.
+    Only the visions that changed cell have their bits moved in the tables.
     """
-    grid = key_grid(vision.shape[1], distance)
-    if grid is not None:  # everything in one compiled call
-        return int(clusters_if_moved(vision, _NO_KEYS, 0, *grid, distance, min_share)[2])
-    return int(count_points(vision, distance, min_share))
-
-
-_NO_KEYS = np.empty(0, dtype=np.int64)
-
-
-def key_grid(dims: int, distance: float) -> tuple[float, np.ndarray] | None:
-    """Cell size and place values that give each grid cell one int64 key (None if too many)."""
-    cell = distance / 2
-    radix = int(math.floor(1.0 / cell)) + 1
-    if radix**dims >= 2**62:
-        return None
-    return cell, radix ** np.arange(dims, dtype=np.int64)
+    n, dims = points.shape
+    changed = False
+    for i in range(n):
+        for k in range(dims):
+            value = np.int32(np.floor(points[i, k] / grid.cell))
+            if value != grid.cells[i, k]:
+                if grid.exact.size:
+                    _move_bit(grid, i, k, grid.cells[i, k], value)
+                grid.cells[i, k] = value
+                changed = True
+    return changed
 
 
 @compiled
-def clusters_if_moved(vision, old_keys, old_clusters, cell, place, distance, min_share):
-    """``(changed, keys, clusters)``: clusters are relinked only if the occupied cells changed.
-
-    ``keys`` are the sorted cell keys of every vision, compared with ``old_keys``.
-    """
-    n, dims = vision.shape
-    keys = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        for k in range(dims):
-            keys[i] += np.int64(np.floor(vision[i, k] / cell)) * place[k]
-    keys.sort()
-    if keys.size == old_keys.size and np.all(keys == old_keys):
-        return False, keys, old_clusters
-    cells, weight = _cells_by_key(vision, cell, place)
-    labels = _linked_cells(cells, cell, distance * math.sqrt(dims))
-    sizes = np.zeros(cells.shape[0])
-    for c in range(cells.shape[0]):
-        sizes[labels[c]] += weight[c]
-    return True, keys, np.count_nonzero(sizes >= max(2.0, min_share * n))
+def _move_bit(grid, i, k, old, new):
+    """Move vision i's bit from grid value ``old`` to ``new`` of dimension k (-1: nowhere)."""
+    word, bit = i >> 6, np.uint64(1) << np.uint64(i & 63)
+    values, reach = grid.exact.shape[1], grid.reach
+    if old >= 0:
+        grid.exact[k, old, word] &= ~bit
+        for v in range(max(old - reach, 0), min(old + reach + 1, values)):
+            grid.near[k, v, word] &= ~bit
+    grid.exact[k, new, word] |= bit
+    for v in range(max(new - reach, 0), min(new + reach + 1, values)):
+        grid.near[k, v, word] |= bit
 
 
 @compiled
-def count_points(vision, distance, min_share):
-    """:func:`count_clusters` without cell keys (for visions of too many dimensions): every
-    vision's grid cell is linked on its own, so equal cells link at distance 0 (compiled)."""
-    n, dims = vision.shape
-    cell = distance / 2
-    coords = np.empty((n, dims), dtype=np.int64)
-    for i in range(n):
-        for k in range(dims):
-            coords[i, k] = np.floor(vision[i, k] / cell)
-    labels = _linked_cells(coords, cell, distance * math.sqrt(dims))
-    sizes = np.zeros(n)
-    for i in range(n):
-        sizes[labels[i]] += 1.0
+def count_placed(grid, min_share):
+    """Clusters of the placed visions holding at least 2 of them and ``min_share`` of all."""
+    n = grid.cells.shape[0]
+    if grid.exact.size:
+        sizes = _component_sizes(grid)
+    else:
+        labels = _linked_cells(grid.cells, grid.cell, grid.radius)
+        sizes = np.zeros(n, dtype=np.int64)
+        for i in range(n):
+            sizes[labels[i]] += 1
     return np.count_nonzero(sizes >= max(2.0, min_share * n))
 
 
 @compiled
-def _cells_by_key(vision, cell, place):
-    n, dims = vision.shape
-    coords = np.empty((n, dims), dtype=np.int64)
-    keys = np.zeros(n, dtype=np.int64)
+def _component_sizes(grid):
+    """Sizes of the linked components, by breadth-first search over the bitset tables.
+
+    A component grows one occupied cell at a time: the visions sharing a reached vision's cell
+    join at once (an AND of its ``exact`` rows); the candidates for a link from that cell are the
+    visions not yet reached within ``reach`` of it in every dimension (an AND of its ``near``
+    rows), and only they are tested exactly (:func:`_linked`).
+    """
+    cells = grid.cells
+    n, words = cells.shape[0], grid.exact.shape[2]
+    bound = grid.radius * grid.radius
+    ratio = bound / (grid.cell * grid.cell)  # the bound in cells squared
+    unreached = np.zeros(words, dtype=np.uint64)
     for i in range(n):
-        for k in range(dims):
-            coords[i, k] = np.floor(vision[i, k] / cell)
-            keys[i] += coords[i, k] * place[k]
-    order = np.argsort(keys)
-    first = np.ones(n, dtype=np.bool_)
-    for a in range(1, n):
-        first[a] = keys[order[a]] != keys[order[a - 1]]
-    starts = np.flatnonzero(first)
-    weight = np.diff(np.append(starts, n))
-    return coords[order[starts]], weight
+        unreached[i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+    queue = np.empty(n, dtype=np.int64)  # one vision per occupied cell of the component
+    sizes = np.empty(n, dtype=np.int64)
+    candidates, same = np.empty(words, dtype=np.uint64), np.empty(words, dtype=np.uint64)
+    found = 0
+    for seed in range(n):
+        if not (unreached[seed >> 6] >> np.uint64(seed & 63)) & np.uint64(1):
+            continue
+        size, queued = _reach_cell(grid.exact, cells, seed, unreached, same), 1
+        queue[0] = seed
+        for head in range(n):
+            if head == queued:
+                break
+            i = queue[head]
+            _rows_and(grid.near, cells, i, unreached, candidates)
+            for w in range(words):
+                word = candidates[w]
+                while word:
+                    j = w * 64 + trailing_zeros(word)
+                    word &= word - np.uint64(1)
+                    reached = not (unreached[w] >> np.uint64(j & 63)) & np.uint64(1)
+                    if reached or not _linked(cells, i, j, grid.cell, ratio, bound):
+                        continue
+                    size += _reach_cell(grid.exact, cells, j, unreached, same)
+                    queue[queued] = j
+                    queued += 1
+        sizes[found] = size
+        found += 1
+    return sizes[:found]
+
+
+@compiled
+def _rows_and(table, cells, i, start, out):
+    """``out = start AND table[k, cells[i, k]]`` over every dimension k."""
+    for w in range(out.size):
+        word = start[w]
+        for k in range(cells.shape[1]):
+            word &= table[k, cells[i, k], w]
+        out[w] = word
+
+
+@compiled
+def _reach_cell(exact, cells, i, unreached, same):
+    """Mark every unreached vision in vision i's cell reached; how many there were.
+
+    ``same`` is scratch (one word per 64 visions).
+    """
+    _rows_and(exact, cells, i, unreached, same)
+    count = 0
+    for w in range(same.size):
+        unreached[w] &= ~same[w]
+        count += _popcount(same[w])
+    return count
+
+
+@compiled
+def _popcount(word):
+    """Set bits of a uint64 (SWAR)."""
+    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    pairs = np.uint64(0x3333333333333333)
+    word = (word & pairs) + ((word >> np.uint64(2)) & pairs)
+    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((word * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@compiled
+def _linked(cells, i, j, cell, ratio, bound):
+    """Whether the centres of cells i and j lie within the linking distance.
+
+    The squared integer offset decides unless it lies within 0.5 of the bound (``ratio``, in
+    cells squared); there the centres are compared in floating point as
+    ``scipy.spatial.cKDTree.query_pairs`` would (sum of squared differences <= radius^2).
+    """
+    gap = 0
+    for k in range(cells.shape[1]):
+        step = np.int64(cells[i, k]) - cells[j, k]
+        gap += step * step
+    if gap > ratio + 0.5:
+        return False
+    if gap <= ratio - 0.5:
+        return True
+    total = 0.0
+    for k in range(cells.shape[1]):
+        diff = (cells[i, k] + 0.5) * cell - (cells[j, k] + 0.5) * cell
+        total += diff * diff
+    return total <= bound
 
 
 @compiled

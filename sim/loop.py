@@ -14,7 +14,7 @@ each stretch to :func:`run_steps`, which takes the steps in the order of the mod
 
 Every random number comes from the run's ``numpy.random.Generator``, passed in, in the order
 the step has always drawn them (compiled draws give numpy's numbers). What a step carries to the
-next (progress, spend, the shared vision, last step's neighbour shares, the cluster keys) lives
+next (progress, spend, the shared vision, last step's neighbour shares, the cluster grid) lives
 in a :class:`Carry` of arrays, so one call of ``k`` steps equals ``k`` calls of one step.
 """
 
@@ -32,7 +32,6 @@ from sim.mechanisms import accountability, dialogue, leaders, progress, push, vi
 from sim.metrics import MEAN_COLUMNS
 
 _NONE = np.empty(0)
-_NO_KEYS = np.empty(0, dtype=np.int64)
 
 # what the scalar carry holds (floats, flags as 0/1)
 C = IntEnum(
@@ -48,7 +47,6 @@ C = IntEnum(
         "DISPERSION",
         "CLUSTERS",
         "CLUSTERS_CURRENT",
-        "KEYED",
     ],
     start=0,
 )
@@ -91,9 +89,6 @@ class Fixed(NamedTuple):
     n_sectors: int
     sector_sizes: np.ndarray  # float, at least 1
     sample: np.ndarray  # actors whose visions the vision metrics use
-    cluster_cell: float
-    cluster_place: np.ndarray  # place values of the cell keys (empty: no key fits in int64)
-    cluster_distance: float
     cluster_every: int
     planned_steps: int
     mean_columns: np.ndarray  # where each column goes in a row (sim.metrics.RowLayout)
@@ -143,13 +138,13 @@ class Carry(NamedTuple):
     scalars: np.ndarray  # indexed by C
     shared: np.ndarray  # the shared vision, if scalars[C.HAS_SHARED]
     seen: np.ndarray  # last step's share of neighbours acting, if scalars[C.SEEN]
-    keys: np.ndarray  # sorted cell keys at the last cluster count, if scalars[C.KEYED]
+    grid: clusters.Grid  # where the sampled visions sat at the last cluster count
 
 
-def new_carry(size: int, dims: int, sample_size: int) -> Carry:
+def new_carry(size: int, dims: int, sample_size: int, cluster_distance: float) -> Carry:
     """The carry of a model that has not stepped yet."""
-    return Carry(np.zeros(len(C)), np.zeros(dims), np.zeros(size),
-                 np.zeros(sample_size, dtype=np.int64))  # fmt: skip
+    grid = clusters.new_grid(sample_size, dims, cluster_distance)
+    return Carry(np.zeros(len(C)), np.zeros(dims), np.zeros(size), grid)
 
 
 @compiled
@@ -297,17 +292,9 @@ def _vision_metrics(points, moved, fixed, carry, step):
     if not counting:
         return scalars[C.DISPERSION], np.nan
     if not scalars[C.CLUSTERS_CURRENT]:
-        if fixed.cluster_place.size == 0:
-            found = clusters.count_points(sampled, fixed.cluster_distance, 0.01)
-        else:
-            old = carry.keys if scalars[C.KEYED] else _NO_KEYS
-            _, keys, found = clusters.clusters_if_moved(
-                sampled, old, int(scalars[C.CLUSTERS]), fixed.cluster_cell, fixed.cluster_place,
-                fixed.cluster_distance, 0.01,
-            )  # fmt: skip
-            carry.keys[:] = keys
-            scalars[C.KEYED] = 1.0
-        scalars[C.CLUSTERS], scalars[C.CLUSTERS_CURRENT] = found, 1.0
+        if clusters.place(carry.grid, sampled):  # else no vision changed cell: the count stands
+            scalars[C.CLUSTERS] = clusters.count_placed(carry.grid, 0.01)
+        scalars[C.CLUSTERS_CURRENT] = 1.0
     return scalars[C.DISPERSION], scalars[C.CLUSTERS]
 
 

@@ -28,7 +28,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import clusters, kernel, loop, metrics
+from sim import kernel, loop, metrics
 from sim.agents import Actor, initial_state
 from sim.config import Scenario, changeable_mid_run
 from sim.loading import ConfigError
@@ -74,8 +74,10 @@ class PushPullModel(mesa.Model):
             metrics.timeseries_columns(self.sector_names), scenario.steps
         )
         self._fixed = self._fixed_arrays(self._draw_cluster_sample())
-        self._carry = loop.new_carry(self.state.size, scenario.population.vision_dims,
-                                     self._fixed.sample.size)  # fmt: skip
+        self._carry = loop.new_carry(
+            self.state.size, scenario.population.vision_dims, self._fixed.sample.size,
+            scenario.metrics.cluster_distance,
+        )  # fmt: skip
         self._refresh_derived()
         self._initial_choice()
         self._handed: tuple[np.ndarray, np.ndarray] | None = None  # acting, vision last stepped
@@ -173,8 +175,6 @@ class PushPullModel(mesa.Model):
         """What the compiled loop reads for the whole run: graph, metric set-up, scratch."""
         s, graph, metric = self.state, self.network, self.config.metrics
         layout = metrics.RowLayout(self.recorder.columns, self.sector_names)
-        grid = clusters.key_grid(s.vision.shape[1], metric.cluster_distance)
-        cell, place = grid if grid is not None else (0.0, np.empty(0, dtype=np.int64))
         return loop.Fixed(
             indptr=graph.indptr,
             indices=graph.indices,
@@ -182,9 +182,6 @@ class PushPullModel(mesa.Model):
             n_sectors=len(self.sector_names),
             sector_sizes=np.maximum(self.sector_sizes, 1).astype(float),
             sample=np.arange(s.size) if sample is None else sample,
-            cluster_cell=cell,
-            cluster_place=place,
-            cluster_distance=metric.cluster_distance,
             cluster_every=metric.cluster_every,
             planned_steps=self.config.steps,
             mean_columns=layout.means,

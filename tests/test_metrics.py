@@ -103,7 +103,7 @@ def test_count_clusters_ignores_tiny_groups() -> None:
 
 
 def test_count_clusters_many_dimensions() -> None:
-    # 50 dimensions: the integer cell key would overflow, the row-wise path is used
+    # 50 dimensions: 50 table rows a vision (an integer cell key would overflow int64)
     rng = np.random.default_rng(2)
     a = 0.2 + 0.001 * rng.random((60, 50))
     b = 0.8 + 0.001 * rng.random((60, 50))

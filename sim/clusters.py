@@ -156,14 +156,15 @@ def _component_sizes(grid):
     queue = np.empty(n, dtype=np.int64)  # one vision per occupied cell of the component
     sizes = np.empty(n, dtype=np.int64)
     candidates, same = np.empty(words, dtype=np.uint64), np.empty(words, dtype=np.uint64)
-    found = 0
+    found, left = 0, n
     for seed in range(n):
         if not (unreached[seed >> 6] >> np.uint64(seed & 63)) & np.uint64(1):
             continue
         size, queued = _reach_cell(grid.exact, cells, seed, unreached, same), 1
         queue[0] = seed
+        left -= size
         for head in range(n):
-            if head == queued:
+            if head == queued or left == 0:  # the rest needs no search: all are reached
                 break
             i = queue[head]
             _rows_and(grid.near, cells, i, unreached, candidates)
@@ -175,7 +176,8 @@ def _component_sizes(grid):
                     reached = not (unreached[w] >> np.uint64(j & 63)) & np.uint64(1)
                     if reached or not _linked(cells, i, j, grid.cell, ratio, bound):
                         continue
-                    size += _reach_cell(grid.exact, cells, j, unreached, same)
+                    joined = _reach_cell(grid.exact, cells, j, unreached, same)
+                    size, left = size + joined, left - joined
                     queue[queued] = j
                     queued += 1
         sizes[found] = size

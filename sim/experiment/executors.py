@@ -31,6 +31,9 @@ INFLIGHT_PER_WORKER = 2
 #: Imported once by the fork server; every local worker starts with them loaded.
 #: (sim.experiment.preload imports the main script, which "__main__" fails to do.)
 PRELOAD = ["__main__", "sim.experiment.preload", "sim.experiment.worker", "sim.run"]
+#: Environment variable holding the main script's path, read by the fork server
+#: (:mod:`sim.experiment.preload`, which must not be imported here: it loads the model).
+MAIN_ENV = "PUSHPULL_FORKSERVER_MAIN"
 #: Seconds between a local worker's checks that the sweep that started it is still alive.
 PARENT_POLL = 0.5
 #: Seconds to connect to a Dask scheduler.
@@ -69,8 +72,6 @@ def _context() -> multiprocessing.context.BaseContext:
     ctx.set_forkserver_preload(PRELOAD)
     main_path = _main_script()
     if main_path:
-        from sim.experiment.preload import MAIN_ENV
-
         os.environ[MAIN_ENV] = main_path  # read by the fork server, which inherits it
     return ctx
 

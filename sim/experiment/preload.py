@@ -20,8 +20,7 @@ import os
 import sys
 from multiprocessing import process, spawn
 
-#: Environment variable holding the main script's path (set by sim.experiment.executors).
-MAIN_ENV = "PUSHPULL_FORKSERVER_MAIN"
+from sim.experiment.executors import MAIN_ENV  # set by the coordinating process
 
 
 def load_main() -> None:

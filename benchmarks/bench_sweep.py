@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,6 +44,9 @@ from sim.experiment.plan import make_plan
 from sim.experiment.runner import run_plan
 from sim.experiment.spec import parse_experiment
 from sim.run import run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+LAUNCH = "from sim.cli import main; main()"
 
 _MODEL_CPU = [0.0]
 #: Seconds a synthetic run sleeps (``--synthetic``); set in every process from the env.
@@ -125,6 +130,12 @@ def parse_args() -> argparse.Namespace:
         help="also run 2x the runs and report the marginal cost of a run, without the "
         "fixed start-up (worker imports) and consolidation costs",
     )
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="also time the same sweep as a user runs it: `pushpull sweep` in a new process, "
+        "from interpreter start to exit",
+    )
     return parser.parse_args()
 
 
@@ -173,6 +184,27 @@ def main() -> None:
             report(args, bare, workers, t, first)
             if args.marginal:
                 marginal(args, bare, workers, t["wall"], Path(tmp) / "r")
+            if args.cli:
+                command_line(args, workers, Path(tmp))
+
+
+def command_line(args: argparse.Namespace, workers: int, tmp: Path) -> None:
+    """Time ``pushpull sweep`` of the benchmark's experiment in a fresh process."""
+    experiment = tmp / "bench.toml"
+    experiment.write_text(
+        f'name = "bench"\nbase = "{args.scenario}"\nseed = 1\nreplications = {args.runs}\n'
+    )
+    script = Path(sys.executable).parent / "pushpull"  # the installed console script
+    launcher = [str(script)] if script.exists() else [sys.executable, "-c", LAUNCH]
+    options = ["--workers", str(workers), "--out", str(tmp / "cli"), "--fresh", "--force", "-q"]
+    command = [*launcher, "sweep", str(experiment), *options]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT)
+    wall = time.perf_counter() - start
+    print(
+        f"    pushpull sweep from the command line: {wall:.1f} s, {args.runs / wall:.1f} runs/s "
+        f"(interpreter start, imports, worker start-up and exit included)  [{load()}]"
+    )
 
 
 def marginal(args: argparse.Namespace, bare: float, workers: int, first: float, out: Path) -> None:

@@ -85,8 +85,8 @@ WARM_UP_SCENARIOS = ("multi_sector_pull", "imposed_vision", "mutual_accountabili
 def warm_up() -> None:
     """Load every compiled kernel (compiling it once, into numba's cache, on a fresh install).
 
-    Runs tiny versions of :data:`WARM_UP_SCENARIOS`: about a second from the cache, about two
-    minutes the first time (100-116 s measured on the 2-core machine). The explorer and sweep
+    Runs tiny versions of :data:`WARM_UP_SCENARIOS`: about a second from the cache, about a
+    minute the first time (60 s measured on the 2-core machine). The explorer and sweep
     workers call it before their first run, so a first click or batch is not the one that waits.
     """
     from sim.loading import load_scenario

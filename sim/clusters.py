@@ -235,6 +235,12 @@ def _linked(cells, i, j, cell, ratio, bound):
         return False
     if gap <= ratio - 0.5:
         return True
+    return _centres_within(cells, i, j, cell, bound)
+
+
+@compiled
+def _centres_within(cells, i, j, cell, bound):
+    """Whether the centres of cells i and j lie within ``sqrt(bound)``, in floating point."""
     total = 0.0
     for k in range(cells.shape[1]):
         diff = (cells[i, k] + 0.5) * cell - (cells[j, k] + 0.5) * cell
@@ -262,8 +268,8 @@ def _linked_cells(cells: np.ndarray, cell: float, radius: float) -> np.ndarray:
     """
     m, dims = cells.shape
     order = np.argsort(cells[:, 0], kind="mergesort")
-    coords = np.ascontiguousarray(cells[order].T).astype(np.int32)  # dims x m, sorted
-    centres = (cells[order] + 0.5) * cell
+    ordered = cells[order]
+    coords = np.ascontiguousarray(ordered.T).astype(np.int32)  # dims x m, sorted
     bound = radius * radius
     ratio = bound / (cell * cell)  # squared radius in cells (4 K for count_clusters)
     reach = int(math.sqrt(ratio)) + 1
@@ -285,7 +291,8 @@ def _linked_cells(cells: np.ndarray, cell: float, radius: float) -> np.ndarray:
             if gaps[w] > ratio + 0.5:  # surely out of reach
                 continue
             j = i + 1 + w
-            if gaps[w] > ratio - 0.5 and not _within(centres, i, j, bound):  # on the boundary
+            on_boundary = gaps[w] > ratio - 0.5
+            if on_boundary and not _centres_within(ordered, i, j, cell, bound):
                 continue
             root_i, root_j = _find(parent, i), _find(parent, j)
             parent[max(root_i, root_j)] = min(root_i, root_j)
@@ -293,12 +300,3 @@ def _linked_cells(cells: np.ndarray, cell: float, radius: float) -> np.ndarray:
     for i in range(m):
         labels[order[i]] = _find(parent, i)
     return labels
-
-
-@compiled
-def _within(centres: np.ndarray, i: int, j: int, bound: float) -> bool:
-    total = 0.0
-    for k in range(centres.shape[1]):
-        gap = centres[i, k] - centres[j, k]
-        total += gap * gap
-    return total <= bound

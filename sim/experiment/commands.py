@@ -24,6 +24,7 @@ from sim.clikit import (
     scenario_overrides,
     seed_option,
 )
+from sim.experiment import executors
 from sim.experiment.errors import ExperimentError, RunFault
 from sim.experiment.progress import ProgressBar, failed_in_dir, headline, print_report, say
 
@@ -100,7 +101,7 @@ def sweep(
         name = plan.experiment.name
         check_out(out_dir)
         check_out_dir(out_dir, _results_of(name), force, f"experiment {name!r}")
-        _start_workers(workers, scheduler)
+        executors.warm_up_processes(workers, scheduler)  # imports the model while we do
         report = _run_sweep(plan, out_dir, workers, scheduler, not resume, batch_size, quiet)
     except RunFault as exc:
         raise fail(str(exc), EXIT_RUNS_FAILED) from None
@@ -112,14 +113,6 @@ def sweep(
     print_report(report, quiet)
     if report.failed or report.lost or failed_in_dir(report.out_dir):
         raise typer.Exit(EXIT_RUNS_FAILED)
-
-
-def _start_workers(workers: int | None, scheduler: str | None) -> None:
-    """Start local workers' fork server now: it imports the model while this process does."""
-    from sim.experiment import executors
-
-    if scheduler is None and (workers or executors.default_workers()) > 1:
-        executors.warm_up_processes()
 
 
 def _load_plan(experiment: Path, set_: list[str] | None, steps: int | None, seed: int | None):

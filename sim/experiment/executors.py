@@ -88,11 +88,15 @@ def _main_script() -> str | None:
     return os.path.normpath(path) if path else None
 
 
-def warm_up_processes() -> None:
+def warm_up_processes(workers: int | None, scheduler: str | None) -> None:
     """Start the fork server now, so it imports the model while the caller does other work.
 
-    Worker processes are forked from it later and start with the model already imported.
+    Only for local worker processes (``workers``, default all cores, more than one; no
+    ``scheduler``). Worker processes are forked from it later and start with the model already
+    imported; starting it again is harmless.
     """
+    if scheduler or (workers or default_workers()) <= 1:
+        return
     if _context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 

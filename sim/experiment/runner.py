@@ -226,8 +226,8 @@ def run_plan(plan: Plan, out_dir: Path | str, **options: Any) -> SweepReport:
     if not opts.fresh:
         check_dir(plan, Path(out_dir))  # before the lock file is created: bad input writes nothing
     client = executors.connect_dask(opts.scheduler) if opts.scheduler else None
-    if not opts.scheduler and (opts.workers or executors.default_workers()) > 1:
-        executors.warm_up_processes()  # overlaps the workers' imports with the preflight
+    # overlaps the workers' imports with the preflight
+    executors.warm_up_processes(opts.workers, opts.scheduler)
     try:
         schema = preflight(plan, opts.run_fn)
         with store.exclusive(Path(out_dir)), executors.sigterm_as_interrupt():

@@ -3,10 +3,66 @@
 ``error_model="numpy"`` drops the checks numba otherwise adds to every division to raise
 Python's ZeroDivisionError (the code guards its divisions itself); without them the per-actor
 passes ran 4-22% faster (measured), with the same results.
+
+numba's cache is invalidated only when the file of the cached function changes, yet the step
+loop (``sim/loop.py``) compiles in the mechanisms it calls from other files: after an update
+that touched only ``sim/mechanisms/decision.py``, the cached loop would still run the old
+decision rule. So every compiled function's cache is stamped with one digest of all the
+sources compiled code can reach (:data:`COMPILED_SOURCES`): any change to any of them
+recompiles everything once.
 """
 
 from __future__ import annotations
 
-from numba import njit
+import hashlib
+from pathlib import Path
 
-compiled = njit(cache=True, error_model="numpy")
+from numba import njit
+from numba.core import caching
+
+#: The files (relative to the ``sim`` package) whose code or constants compiled code reads.
+COMPILED_SOURCES = ("*.py", "mechanisms/*.py")
+
+
+def sources_stamp(package: Path) -> str:
+    """A digest of the :data:`COMPILED_SOURCES` of ``package`` (their names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for pattern in COMPILED_SOURCES for p in package.glob(pattern)):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+STAMP = sources_stamp(Path(__file__).parent)
+
+
+class _Stamped:
+    def get_source_stamp(self) -> str:
+        return STAMP
+
+
+class _UserProvided(_Stamped, caching.UserProvidedCacheLocator):
+    """``NUMBA_CACHE_DIR``, if set."""
+
+
+class _InTree(_Stamped, caching.InTreeCacheLocator):
+    """``__pycache__`` next to the source, if writable."""
+
+
+class _UserWide(_Stamped, caching.UserWideCacheLocator):
+    """The user's cache directory otherwise (e.g. a read-only installation)."""
+
+
+class _StampedImpl(caching.CompileResultCacheImpl):
+    _locator_classes = [_UserProvided, _InTree, _UserWide]
+
+
+class _StampedCache(caching.FunctionCache):
+    _impl_class = _StampedImpl
+
+
+def compiled(function):
+    """``numba.njit`` with the numpy error model and an on-disk cache stamped with :data:`STAMP`."""
+    dispatcher = njit(error_model="numpy")(function)
+    dispatcher._cache = _StampedCache(function)  # what cache=True sets, with stamped locators
+    return dispatcher

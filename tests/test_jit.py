@@ -1,0 +1,40 @@
+"""The compiled-code cache: stamped with every source compiled code can reach."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from sim import jit, loop
+from sim.mechanisms import decision
+
+PACKAGE = Path(jit.__file__).parent
+
+
+def copy_of_sources(tmp_path: Path) -> Path:
+    copy = tmp_path / "sim"
+    for pattern in jit.COMPILED_SOURCES:
+        for path in PACKAGE.glob(pattern):
+            target = copy / path.relative_to(PACKAGE)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    return copy
+
+
+def test_a_change_to_any_compiled_source_changes_the_stamp(tmp_path: Path) -> None:
+    copy = copy_of_sources(tmp_path)
+    before = jit.sources_stamp(copy)
+    assert before == jit.STAMP  # the copy is the package
+    mechanism = copy / "mechanisms" / "decision.py"
+    os.utime(mechanism, (0, 0))  # a new time alone (a checkout) leaves the cache valid
+    assert jit.sources_stamp(copy) == before
+    mechanism.write_text(mechanism.read_text() + "\n# changed\n")
+    assert jit.sources_stamp(copy) != before
+
+
+def test_the_step_loop_and_the_mechanisms_it_calls_share_the_stamp() -> None:
+    """The loop's cache is invalidated by a change to a mechanism in another file."""
+    for function in (loop.run_steps, decision.act_probability):
+        locator = function._cache._impl.locator
+        assert locator.get_source_stamp() == jit.STAMP

@@ -43,22 +43,27 @@ S = IntEnum("S", {name.upper(): k for k, name in enumerate(SUM_NAMES)})
 
 
 class Levers(NamedTuple):
-    """The scalar parameters the passes read (one immutable record per parameter change)."""
+    """The scalar parameters the passes read (one immutable record per parameter change).
+
+    Every field is a float (flags 1.0 or 0.0), so compiled code receives the record by value:
+    read once per call and kept in registers, where an array's entries would be read again
+    after every store to an actor's array (the compiler cannot rule out that they overlap).
+    """
 
     push_incentive: float
     push_weight: float
     push_monitoring: float
     push_control: float
-    push_quality: bool  # rewards pay for the quality (alignment) of the contribution
-    push_pays: bool
-    push_fines: bool
+    push_quality: float  # rewards pay for the quality (alignment) of the contribution
+    push_pays: float
+    push_fines: float
     lead_incentive: float
     lead_weight: float
     lead_monitoring: float
     lead_control: float
-    lead_pays: bool
-    lead_fines: bool
-    accountable: bool
+    lead_pays: float
+    lead_fines: float
+    accountable: float
     regime_control: float
     measurement: float
     peer_sanction: float
@@ -79,9 +84,6 @@ class Levers(NamedTuple):
     noise: float
 
 
-L = IntEnum("L", {name.upper(): k for k, name in enumerate(Levers._fields)})
-
-
 @compiled
 def actor_passes(
     sector, vision_, intrinsic, disposition, undermining, sensitivity, habit, ownership,
@@ -97,8 +99,8 @@ def actor_passes(
     each actor's net cost of acting, whether the authority's push (``reached``) or a pushing
     leader (``led``) reaches it, its propensity to sanction, the number of sectors, whether the
     authority pushes and a shared vision exists, visible progress, the alignment tolerance, this
-    step's draws (push and leader draws empty when unused), the :class:`Levers` as floats
-    indexed by :data:`L`, and last step's share of neighbours acting (empty if not known).
+    step's draws (push and leader draws empty when unused), the :class:`Levers`, and last
+    step's share of neighbours acting (empty if not known).
     Boolean arrays arrive as ``uint8`` views (compiled loads of numpy bools are slower).
 
     Returns:
@@ -120,16 +122,16 @@ def actor_passes(
     tallies = _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws,
                                  lead_draws)  # fmt: skip
     for i in range(n):
-        habit[i] = motivation.update_habit(habit[i], acting[i], lv[L.HABIT_RATE])
+        habit[i] = motivation.update_habit(habit[i], acting[i], lv.habit_rate)
     centre = np.zeros(vision_.shape[1]) if has_vision else _acting_centre(vision_, acting)
-    if lv[L.ACCOUNTABLE]:  # who stands ready to sanction: a second walk over the ties
+    if lv.accountable:  # who stands ready to sanction: a second walk over the ties
         willing = acting * propensity
         seen_now, ready = neighbour_means_of_two(indptr, indices, well_mixed, acting, willing)
     else:
         seen_now, ready = neighbour_means(indptr, indices, well_mixed, acting), seen  # unused
     _hold_to_account(lv, ready, acting, sanctioners, sanction_felt)
     for i in range(n):
-        belief[i] = cooperation.update_beliefs(belief[i], seen_now[i], lv[L.BELIEF_RATE])
+        belief[i] = cooperation.update_beliefs(belief[i], seen_now[i], lv.belief_rate)
     sums = _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressure, pull_,
                  habit, alignment, ownership, undermining, belief, sanction_felt, sanctioners,
                  social_type, net_cost)  # fmt: skip
@@ -175,15 +177,15 @@ def _motives(lv, pushing, reached, led, sensitivity, alignment, sanction_felt, s
     for i in range(pressure.size):
         felt = sanction_felt[i]
         if pushing:
-            quality = alignment[i] if lv[L.PUSH_QUALITY] else 1.0
+            quality = alignment[i] if lv.push_quality else 1.0
             felt += push.expected_pressure(
-                reached[i], sensitivity[i], lv[L.PUSH_INCENTIVE], lv[L.PUSH_WEIGHT],
-                lv[L.PUSH_MONITORING], quality,
+                reached[i], sensitivity[i], lv.push_incentive, lv.push_weight,
+                lv.push_monitoring, quality,
             )  # fmt: skip
         if led[i]:
             felt += push.expected_pressure(
-                1.0, sensitivity[i], lv[L.LEAD_INCENTIVE], lv[L.LEAD_WEIGHT],
-                lv[L.LEAD_MONITORING], 1.0,
+                1.0, sensitivity[i], lv.lead_incentive, lv.lead_weight,
+                lv.lead_monitoring, 1.0,
             )  # fmt: skip
         pressure[i] = felt
         control[i] = _control(lv, pushing, reached[i], led[i], sanctioners[i])
@@ -193,12 +195,12 @@ def _motives(lv, pushing, reached, led, sensitivity, alignment, sanction_felt, s
 def _control(lv, pushing, reached_i, led_i, sanctioners_i):
     """How controlling the incentives reaching one actor feel (peer regime, push, leaders)."""
     control = 0.0
-    if lv[L.ACCOUNTABLE]:  # felt as others stand ready to sanction
-        control += lv[L.REGIME_CONTROL] * sanctioners_i
+    if lv.accountable:  # felt as others stand ready to sanction
+        control += lv.regime_control * sanctioners_i
     if pushing:
-        control += reached_i * lv[L.PUSH_CONTROL]
+        control += reached_i * lv.push_control
     if led_i:
-        control += lv[L.LEAD_CONTROL]
+        control += lv.lead_control
     return control
 
 
@@ -211,28 +213,28 @@ def _choose(lv, has_vision, progress_signal, alignment, ownership, seen, disposi
         vision_term = 0.0
         if has_vision:
             vision_term = pull.vision_pull(
-                alignment[i], ownership[i], lv[L.CLARITY], lv[L.OWNERSHIP_WEIGHT], lv[L.REACTANCE]
+                alignment[i], ownership[i], lv.clarity, lv.ownership_weight, lv.reactance
             )
         pull_[i] = pull.felt_pull(
-            vision_term, seen[i], lv[L.SOCIAL_INFLUENCE], lv[L.SOCIAL_THRESHOLD],
-            progress_signal, lv[L.PROGRESS_FEEDBACK],
+            vision_term, seen[i], lv.social_influence, lv.social_threshold,
+            progress_signal, lv.progress_feedback,
         )  # fmt: skip
         interest = motivation.interest_left(disposition[i], undermining[i])
         if champion[i]:
             intrinsic[i], undermining[i] = 1.0, 0.0
         else:
             intrinsic[i] = motivation.moved_intrinsic(
-                intrinsic[i], interest, pull_[i], lv[L.ADAPTATION]
+                intrinsic[i], interest, pull_[i], lv.adaptation
             )
             undermining[i] = motivation.moved_undermining(
-                undermining[i], control[i], lv[L.CROWDING_OUT], lv[L.ADAPTATION],
-                lv[L.CROWDING_RECOVERY],
+                undermining[i], control[i], lv.crowding_out, lv.adaptation,
+                lv.crowding_recovery,
             )  # fmt: skip
-        recip = cooperation.reciprocity_of(social_type[i], belief[i], lv[L.RECIPROCITY])
+        recip = cooperation.reciprocity_of(social_type[i], belief[i], lv.reciprocity)
         utility = decision.utility(
-            intrinsic[i], pressure[i], habit[i], net_cost[i], lv[L.HABIT_WEIGHT], recip
+            intrinsic[i], pressure[i], habit[i], net_cost[i], lv.habit_weight, recip
         )
-        acting[i] = draws[i] < decision.act_probability(utility, lv[L.NOISE])
+        acting[i] = draws[i] < decision.act_probability(utility, lv.noise)
 
 
 @compiled
@@ -240,15 +242,15 @@ def _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws,
     """What the authority's and the leaders' enforcement did (counts and rewards)."""
     tallies = np.zeros((2, 4))
     if pushing:
-        quality = alignment if lv[L.PUSH_QUALITY] else np.ones(acting.size)
+        quality = alignment if lv.push_quality else np.ones(acting.size)
         tallies[0] = _as_row(push.enforcement_tally(
-            reached, acting, push_draws, lv[L.PUSH_MONITORING], lv[L.PUSH_PAYS],
-            lv[L.PUSH_FINES], lv[L.PUSH_INCENTIVE], quality,
+            reached, acting, push_draws, lv.push_monitoring, lv.push_pays,
+            lv.push_fines, lv.push_incentive, quality,
         ))  # fmt: skip
     if lead_draws.size:
         tallies[1] = _as_row(push.enforcement_tally(
-            led, acting, lead_draws, lv[L.LEAD_MONITORING], lv[L.LEAD_PAYS], lv[L.LEAD_FINES],
-            lv[L.LEAD_INCENTIVE], np.ones(acting.size),
+            led, acting, lead_draws, lv.lead_monitoring, lv.lead_pays, lv.lead_fines,
+            lv.lead_incentive, np.ones(acting.size),
         ))  # fmt: skip
     return tallies
 
@@ -279,10 +281,10 @@ def _acting_centre(vision_, acting):
 def _hold_to_account(lv, ready, acting, sanctioners, sanction_felt):
     """Peer sanctions for this step's free riding, felt as expected sanctions next step."""
     for i in range(acting.size):
-        if lv[L.ACCOUNTABLE]:
+        if lv.accountable:
             sanctioners[i] = ready[i]
             sanction_felt[i] = accountability.expected_sanction(
-                ready[i], lv[L.MEASUREMENT], lv[L.PEER_SANCTION], lv[L.LOSS_AVERSION]
+                ready[i], lv.measurement, lv.peer_sanction, lv.loss_aversion
             )
         else:
             sanctioners[i], sanction_felt[i] = 0.0, 0.0
@@ -292,32 +294,44 @@ def _hold_to_account(lv, ready, acting, sanctioners, sanction_felt):
 def _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressure, pull_, habit,
           alignment, ownership, undermining, belief, sanction_felt, sanctioners, social_type,
           net_cost):  # fmt: skip
-    """The :data:`SUM_NAMES` sums of the step (population means times N, progress, sanctions)."""
-    sums = np.zeros(len(SUM_NAMES))
+    """The :data:`SUM_NAMES` sums of the step (population means times N, progress, sanctions).
+
+    Summed in local variables, in actor order: kept in registers, not stored at every actor.
+    """
+    acted = motivated = pressed = pulled = habits = aligned = owned = cant_nots = 0.0
+    undermined = believed = felt = topped = coherence = imposed = 0.0
     for i in range(acting.size):
-        recip = cooperation.reciprocity_of(social_type[i], belief[i], lv[L.RECIPROCITY])
+        recip = cooperation.reciprocity_of(social_type[i], belief[i], lv.reciprocity)
         cant = decision.cant_not(
-            intrinsic[i], habit[i], net_cost[i], lv[L.HABIT_WEIGHT], lv[L.NOISE], recip
+            intrinsic[i], habit[i], net_cost[i], lv.habit_weight, lv.noise, recip
         )
-        values = (
-            float(acting[i]), intrinsic[i], pressure[i], pull_[i], habit[i], alignment[i],
-            ownership[i], 1.0 if cant else 0.0, undermining[i], belief[i], sanction_felt[i],
-            1.0 if intrinsic[i] >= motivation.TOP_OF_SCALE else 0.0,
-        )  # fmt: skip
-        for k in range(len(values)):
-            sums[k] += values[k]
+        acted += float(acting[i])
+        motivated += intrinsic[i]
+        pressed += pressure[i]
+        pulled += pull_[i]
+        habits += habit[i]
+        aligned += alignment[i]
+        owned += ownership[i]
+        cant_nots += 1.0 if cant else 0.0
+        undermined += undermining[i]
+        believed += belief[i]
+        felt += sanction_felt[i]
+        topped += 1.0 if intrinsic[i] >= motivation.TOP_OF_SCALE else 0.0
         if acting[i]:
-            coherence = alignment[i]
-            if not has_vision:
-                coherence = vision.alignment_of(vision_[i], centre, tolerance)
-            sums[S.COHERENCE] += coherence
-        elif lv[L.ACCOUNTABLE]:
-            sums[S.SANCTIONS_IMPOSED] += sanctioners[i]
-    return sums
+            if has_vision:
+                coherence += alignment[i]
+            else:
+                coherence += vision.alignment_of(vision_[i], centre, tolerance)
+        elif lv.accountable:
+            imposed += sanctioners[i]
+    return np.array((  # in the order of SUM_NAMES
+        acted, motivated, pressed, pulled, habits, aligned, owned, cant_nots, undermined,
+        believed, felt, topped, coherence, imposed,
+    ))  # fmt: skip
 
 
-def levers(p: Scenario) -> np.ndarray:
-    """The scalar parameters of scenario ``p`` that the passes read, as floats indexed by L."""
+def levers(p: Scenario) -> Levers:
+    """The scalar parameters of scenario ``p`` that the passes read (all floats)."""
     q, lead, acc = p.push, p.leaders, p.accountability
     push_pays, push_fines = push.pays_and_fines(q.kind)
     lead_pays, lead_fines = push.pays_and_fines(lead.kind)
@@ -357,4 +371,4 @@ def levers(p: Scenario) -> np.ndarray:
         belief_rate=p.decision.belief_rate,
         noise=p.decision.noise,
     )
-    return np.array(values, dtype=float)
+    return Levers(*(float(value) for value in values))

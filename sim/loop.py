@@ -101,7 +101,7 @@ class Fixed(NamedTuple):
 class Segment(NamedTuple):
     """The parameters (and arrays derived from them) of a stretch without parameter changes."""
 
-    levers: np.ndarray  # sim.kernel.Levers as floats
+    levers: kernel.Levers
     talk_rate: float
     talk_confidence: float
     talk_convergence: float
@@ -267,11 +267,11 @@ def _pay(seg, tallies, sanctions_imposed, n, step, costs, scalars):
             costs[COSTS.INCENTIVES] += spend
             scalars[C.SPENT] += spend if source == 0 else 0.0  # leaders pay from their own means
     lv = seg.levers
-    measurement = lv[kernel.L.MEASUREMENT]
+    measurement = lv.measurement
     costs[COSTS.ACCOUNTABILITY] += seg.measurement_cost * measurement * n
-    if lv[kernel.L.ACCOUNTABLE]:
+    if lv.accountable:
         costs[COSTS.ACCOUNTABILITY] += accountability.sanction_cost(
-            sanctions_imposed, measurement, lv[kernel.L.PEER_SANCTION], seg.sanction_cost
+            sanctions_imposed, measurement, lv.peer_sanction, seg.sanction_cost
         )
         if (step - 1) % seg.review_every == 0:
             costs[COSTS.ACCOUNTABILITY] += seg.meeting_cost

@@ -102,10 +102,9 @@ def _below(draws, rate):
     """Indices of the draws below ``rate`` (who opens a dialogue), as np.flatnonzero would."""
     out = np.empty(draws.size, dtype=np.int64)
     count = 0
-    for i in range(draws.size):
-        if draws[i] < rate:
-            out[count] = i
-            count += 1
+    for i in range(draws.size):  # written always, kept if below: no branch to mispredict
+        out[count] = i
+        count += draws[i] < rate
     return out[:count]
 
 

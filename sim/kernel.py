@@ -8,9 +8,11 @@ in its module; this module only decides what is read and written, pass by pass:
 1. motives and choice: pressure and how controlling it feels, pull (from last step's
    neighbours), intrinsic motivation, undermining, and the choice ``draw < Pr(act)``;
 2. enforcement tallies (:func:`sim.mechanisms.push.enforcement_tally`) and habit;
-3. what this step's choices cause: one walk over the ties for the share of neighbours who acted
-   (and, under accountability, who stand ready to sanction), then peer sanctions felt next step,
-   beliefs, progress, and the sums behind the step's metrics.
+3. what this step's choices cause: the share of neighbours who acted (each actor's count of
+   acting neighbours is carried from step to step and moved along the ties of those whose
+   choice changed; under accountability one walk over all ties also finds who stands ready to
+   sanction), then peer sanctions felt next step, beliefs, progress, and the sums behind the
+   step's metrics.
 
 Updates read the old state and write the new one (last step's ``acting`` stays intact until the
 model swaps it in), so the order of actors within a pass does not matter. Random draws are made
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from sim import network
 from sim.jit import compiled
 from sim.mechanisms import accountability, cooperation, decision, motivation, pull, push, vision
 from sim.metrics import MEAN_COLUMNS
@@ -90,7 +93,7 @@ def actor_passes(
     champion, social_type, belief, acting_before, pressure, pull_, alignment, sanction_felt,
     sanctioners, indptr, indices, well_mixed, net_cost, reached, led, propensity, n_sectors,
     pushing, has_vision, progress_signal, tolerance, decision_draws, push_draws, lead_draws, lv,
-    seen,
+    seen, counts, counted,
 ):  # fmt: skip
     """One step for every actor (see the module docstring); updates the state in place.
 
@@ -99,15 +102,17 @@ def actor_passes(
     each actor's net cost of acting, whether the authority's push (``reached``) or a pushing
     leader (``led``) reaches it, its propensity to sanction, the number of sectors, whether the
     authority pushes and a shared vision exists, visible progress, the alignment tolerance, this
-    step's draws (push and leader draws empty when unused), the :class:`Levers`, and last
-    step's share of neighbours acting (empty if not known).
+    step's draws (push and leader draws empty when unused), the :class:`Levers`, last
+    step's share of neighbours acting (empty if not known), and how many neighbours of each
+    actor acted last step (``counts``, int32, edited in place; valid if ``counted``).
     Boolean arrays arrive as ``uint8`` views (compiled loads of numpy bools are slower).
 
     Returns:
-        ``(acting, sums, by_sector, tallies, seen)``: this step's choices (uint8); the
-        :data:`SUM_NAMES` sums; how many acted in each sector; the authority's and the leaders'
-        enforcement tallies (rows of :func:`sim.mechanisms.push.enforcement_tally`); the share
-        of each actor's neighbours who acted, which is next step's ``seen``.
+        ``(acting, sums, by_sector, tallies, seen, counted)``: this step's choices (uint8);
+        the :data:`SUM_NAMES` sums; how many acted in each sector; the authority's and the
+        leaders' enforcement tallies (rows of :func:`sim.mechanisms.push.enforcement_tally`);
+        the share of each actor's neighbours who acted, which is next step's ``seen``; whether
+        ``counts`` now hold this step's counts.
     """
     n = intrinsic.size
     if seen.size != n:  # not carried over from the last step
@@ -127,8 +132,11 @@ def actor_passes(
     if lv.accountable:  # who stands ready to sanction: a second walk over the ties
         willing = acting * propensity
         seen_now, ready = neighbour_means_of_two(indptr, indices, well_mixed, acting, willing)
+        counted = False
     else:
-        seen_now, ready = neighbour_means(indptr, indices, well_mixed, acting), seen  # unused
+        seen_now, counted = _shares_acting(indptr, indices, well_mixed, acting_before, acting,
+                                           counts, counted)  # fmt: skip
+        ready = seen  # unused
     _hold_to_account(lv, ready, acting, sanctioners, sanction_felt)
     for i in range(n):
         belief[i] = cooperation.update_beliefs(belief[i], seen_now[i], lv.belief_rate)
@@ -138,7 +146,24 @@ def actor_passes(
     by_sector = np.zeros(n_sectors)
     for i in range(n):
         by_sector[sector[i]] += acting[i]
-    return acting, sums, by_sector, tallies, seen_now
+    return acting, sums, by_sector, tallies, seen_now, counted
+
+
+@compiled
+def _shares_acting(indptr, indices, well_mixed, before, after, counts, counted):
+    """Share of each actor's neighbours acting after this step's choices.
+
+    ``counts`` (how many neighbours acted, per actor) is carried from step to step: when it
+    holds the counts of ``before`` (``counted``), only the ties of actors whose choice changed
+    are walked. Returns the shares and whether ``counts`` now hold ``after``'s counts.
+    """
+    if well_mixed:
+        return neighbour_means(indptr, indices, True, after), False
+    if counted:
+        network.recount_acting(indptr, indices, before, after, counts)
+    else:
+        network.count_acting(indptr, indices, after, counts)
+    return network.shares_of(indptr, counts), True
 
 
 @compiled

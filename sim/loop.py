@@ -47,6 +47,7 @@ C = IntEnum(
         "DISPERSION",
         "CLUSTERS",
         "CLUSTERS_CURRENT",
+        "COUNTED",  # Carry.counts hold last step's counts of acting neighbours
     ],
     start=0,
 )
@@ -138,13 +139,14 @@ class Carry(NamedTuple):
     scalars: np.ndarray  # indexed by C
     shared: np.ndarray  # the shared vision, if scalars[C.HAS_SHARED]
     seen: np.ndarray  # last step's share of neighbours acting, if scalars[C.SEEN]
+    counts: np.ndarray  # last step's number of neighbours acting (int32), if scalars[C.COUNTED]
     grid: clusters.Grid  # where the sampled visions sat at the last cluster count
 
 
 def new_carry(size: int, dims: int, sample_size: int, cluster_distance: float) -> Carry:
     """The carry of a model that has not stepped yet."""
     grid = clusters.new_grid(sample_size, dims, cluster_distance)
-    return Carry(np.zeros(len(C)), np.zeros(dims), np.zeros(size), grid)
+    return Carry(np.zeros(len(C)), np.zeros(dims), np.zeros(size), np.zeros(size, np.int32), grid)
 
 
 @compiled
@@ -181,17 +183,18 @@ def _step(actors, acting, fixed, seg, carry, row, step, rng):
     push_draws = rng.random(n) if pushing else _NONE
     lead_draws = rng.random(n) if led.any() else _NONE
     seen = carry.seen if scalars[C.SEEN] else _NONE
-    new_acting, sums, by_sector, tallies, seen_now = kernel.actor_passes(
+    new_acting, sums, by_sector, tallies, seen_now, counted = kernel.actor_passes(
         actors.sector, actors.vision, actors.intrinsic, actors.disposition, actors.undermining,
         actors.sensitivity, actors.habit, actors.ownership, actors.champion, actors.social_type,
         actors.belief, acting, actors.pressure, actors.pull, actors.alignment,
         actors.sanction_felt, actors.sanctioners, fixed.indptr, fixed.indices, fixed.well_mixed,
         seg.net_cost, seg.reached, led, seg.propensity, fixed.n_sectors, pushing,
         scalars[C.HAS_SHARED] > 0, scalars[C.PROGRESS_SIGNAL], seg.tolerance, decision_draws,
-        push_draws, lead_draws, seg.levers, seen,
+        push_draws, lead_draws, seg.levers, seen, carry.counts, scalars[C.COUNTED] > 0,
     )  # fmt: skip
     carry.seen[:] = seen_now
     scalars[C.SEEN] = 1.0
+    scalars[C.COUNTED] = 1.0 if counted else 0.0
     _pay(seg, tallies, sums[S.SANCTIONS_IMPOSED], n, step, costs, scalars)
     made = progress.per_actor(sums[S.COHERENCE], n)
     scalars[C.PROGRESS_TOTAL] += made

@@ -228,7 +228,8 @@ class PushPullModel(mesa.Model):
             self._refresh_derived()
         s, scalars = self.state, self._carry.scalars
         if self._handed is None or self._handed[0] is not s.acting:
-            scalars[loop.C.SEEN] = 0.0  # last step's neighbour shares belong to other choices
+            # last step's neighbour shares and counts belong to other choices
+            scalars[loop.C.SEEN] = scalars[loop.C.COUNTED] = 0.0
         if self._handed is None or self._handed[1] is not s.vision:
             scalars[loop.C.ALIGNED] = scalars[loop.C.MEASURED] = 0.0
         rows = self.recorder.reserve(count)

@@ -272,3 +272,37 @@ def csr_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.
             total += values[indices[k]]
         out[i] = total / max(indptr[i + 1] - indptr[i], 1)
     return out
+
+
+@compiled
+def count_acting(indptr, indices, acting, counts):
+    """``counts[i]``: how many of actor i's neighbours act (``acting`` as 0/1 bytes)."""
+    for i in range(counts.size):
+        total = 0
+        for k in range(indptr[i], indptr[i + 1]):
+            total += acting[indices[k]]
+        counts[i] = total
+
+
+@compiled
+def recount_acting(indptr, indices, before, after, counts):
+    """Move :func:`count_acting`'s counts from the choices ``before`` to ``after``.
+
+    Only the ties of actors whose choice changed are walked: ties are stored both ways, so
+    actor j's row lists every actor whose count includes j. Counts are integers, so the
+    result equals a fresh count exactly.
+    """
+    for j in range(after.size):
+        if after[j] != before[j]:
+            change = 1 if after[j] else -1
+            for k in range(indptr[j], indptr[j + 1]):
+                counts[indices[k]] += change
+
+
+@compiled
+def shares_of(indptr, counts):
+    """Each actor's count over its degree: :func:`csr_mean` of the choices, to the last bit."""
+    out = np.empty(counts.size)
+    for i in range(counts.size):
+        out[i] = counts[i] / max(indptr[i + 1] - indptr[i], 1)
+    return out

@@ -15,6 +15,7 @@ from sim.config import PARAMETERS, Scenario
 from sim.loading import ConfigError, load_scenario
 from sim.metrics import timeseries_columns
 from sim.model import PushPullModel
+from sim.network import csr_mean
 from sim.run import run_scenario
 
 SMALL = {"population.size": 120, "steps": 30}
@@ -79,6 +80,30 @@ ADVANCE_CASES = {  # scenario: overrides; between them: schedules, leaders, peer
     "mutual_accountability": {"steps": 30, "network.kind": "well_mixed"},
     "leaders_cascade": {"steps": 30, "vision.revision_every": 7, "metrics.cluster_every": 4},
 }
+
+
+@pytest.mark.parametrize(
+    "name, overrides",
+    [
+        ("multi_sector_pull", {}),
+        # the peer-sanction regime walks every tie; counting resumes once it is dropped
+        (
+            "mutual_accountability",
+            {"schedule": [{"step": 6, "set": {"accountability.measurement": 0}}]},
+        ),
+    ],
+)
+def test_neighbour_shares_follow_the_choices_even_when_replaced(name: str, overrides: dict) -> None:
+    """The share of neighbours acting, kept as counts moved step to step, equals a fresh walk
+    over the ties after every step, also when the choices were replaced between steps."""
+    model = PushPullModel(load_scenario(name, {"population.size": 200, "steps": 12, **overrides}))
+    graph = model.network
+    for step in range(12):
+        if step == 3:  # choices replaced from outside the model (as a user or the explorer may)
+            model.state.acting = ~model.state.acting
+        model.step()
+        acting = model.state.acting.view(np.uint8)
+        assert np.array_equal(model._carry.seen, csr_mean(graph.indptr, graph.indices, acting))
 
 
 @pytest.mark.parametrize("name", sorted(ADVANCE_CASES))

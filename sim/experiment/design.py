@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.experiment.errors import ExperimentError
 from sim.experiment.spec import DEFAULT_GRID_LEVELS, Range, Sweep
@@ -158,11 +157,7 @@ def _sample(sweep: Sweep, problem: dict[str, Any], seed: int) -> np.ndarray:
     n, d = sweep.samples or 1, problem["num_vars"]
     rng = np.random.default_rng(seed)
     if sweep.design in ("lhs", "random"):
-        unit = (
-            qmc.LatinHypercube(d, rng=rng).random(n)
-            if sweep.design == "lhs"
-            else rng.random((n, d))
-        )
+        unit = _latin_hypercube(d, n, rng) if sweep.design == "lhs" else rng.random((n, d))
         low = np.array([b[0] for b in problem["bounds"]])
         high = np.array([b[1] for b in problem["bounds"]])
         return low + unit * (high - low)
@@ -177,6 +172,12 @@ def _sample(sweep: Sweep, problem: dict[str, Any], seed: int) -> np.ndarray:
         from SALib.sample import morris
 
         return morris.sample(problem, n, num_levels=sweep.morris_levels, seed=seed)
+
+
+def _latin_hypercube(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    from scipy.stats import qmc  # imported here: scipy.stats takes ~0.8 s, before workers start
+
+    return qmc.LatinHypercube(d, rng=rng).random(n)
 
 
 def _decode(row: np.ndarray, names: list[str], specs: list[Any], kinds: dict[str, str]) -> dict:

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_sweep.py [--runs 200] [--scenario baseline] [--workers 1 2]
+    python benchmarks/bench_sweep.py [--runs 1000] [--scenario multi_sector_pull] [--workers 1 2]
 
 For each worker count it prints the sweep's wall time, runs per second and speed-up over
 the first worker count, and the executor's overhead per run: the time a sweep spends
@@ -114,8 +114,8 @@ def load() -> str:
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--scenario", default="baseline")
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--scenario", default="multi_sector_pull")  # the default scenario
     parser.add_argument("--bare-runs", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument(

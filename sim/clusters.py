@@ -109,7 +109,7 @@ def place(grid, points):
     return changed
 
 
-@compiled
+@compiled(inline=True)
 def _move_bit(grid, i, k, old, new):
     """Move vision i's bit from grid value ``old`` to ``new`` of dimension k (-1: nowhere)."""
     word, bit = i >> 6, np.uint64(1) << np.uint64(i & 63)
@@ -185,7 +185,7 @@ def _component_sizes(grid):
     return sizes[:found]
 
 
-@compiled
+@compiled(inline=True)
 def _rows_and(table, cells, i, start, out):
     """``out = start AND table[k, cells[i, k]]`` over every dimension k."""
     for w in range(out.size):
@@ -195,7 +195,7 @@ def _rows_and(table, cells, i, start, out):
         out[w] = word
 
 
-@compiled
+@compiled(inline=True)
 def _reach_cell(exact, cells, i, unreached, same):
     """Mark every unreached vision in vision i's cell reached; how many there were.
 
@@ -219,7 +219,7 @@ def _popcount(word):
     return int((word * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
-@compiled
+@compiled(inline=True)
 def _linked(cells, i, j, cell, ratio, bound):
     """Whether the centres of cells i and j lie within the linking distance.
 
@@ -238,7 +238,7 @@ def _linked(cells, i, j, cell, ratio, bound):
     return _centres_within(cells, i, j, cell, bound)
 
 
-@compiled
+@compiled(inline=True)
 def _centres_within(cells, i, j, cell, bound):
     """Whether the centres of cells i and j lie within ``sqrt(bound)``, in floating point."""
     total = 0.0

@@ -61,8 +61,16 @@ class _StampedCache(caching.FunctionCache):
     _impl_class = _StampedImpl
 
 
-def compiled(function):
-    """``numba.njit`` with the numpy error model and an on-disk cache stamped with :data:`STAMP`."""
-    dispatcher = njit(error_model="numpy")(function)
+def compiled(function=None, *, inline: bool = False):
+    """``numba.njit`` with the numpy error model and an on-disk cache stamped with :data:`STAMP`.
+
+    Use as ``@compiled``, or ``@compiled(inline=True)`` for a small helper called once per actor,
+    pair or grid cell with arrays among its arguments: numba then inlines it into its callers,
+    so a call no longer takes and releases a reference to every array argument (atomic counter
+    updates that cost more than such a helper's own work).
+    """
+    if function is None:
+        return lambda fn: compiled(fn, inline=inline)
+    dispatcher = njit(error_model="numpy", inline="always" if inline else "never")(function)
     dispatcher._cache = _StampedCache(function)  # what cache=True sets, with stamped locators
     return dispatcher

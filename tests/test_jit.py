@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from sim import jit, loop
 from sim.mechanisms import decision
 
@@ -38,3 +40,17 @@ def test_the_step_loop_and_the_mechanisms_it_calls_share_the_stamp() -> None:
     for function in (loop.run_steps, decision.act_probability):
         locator = function._cache._impl.locator
         assert locator.get_source_stamp() == jit.STAMP
+
+
+def test_inlined_helpers_are_inlined_cached_and_stamped() -> None:
+    """``compiled(inline=True)`` helpers are inlined by numba into their callers (their own
+    code is then part of the caller's, which the shared stamp invalidates), and still work and
+    cache when called on their own."""
+    from sim import clusters
+    from sim.mechanisms import vision
+
+    for helper in (clusters._rows_and, clusters._linked, vision.alignment_of):
+        assert helper.targetoptions["inline"] == "always"
+        assert helper._cache._impl.locator.get_source_stamp() == jit.STAMP
+    assert loop.run_steps.targetoptions["inline"] == "never"
+    assert vision.alignment_of(np.array([0.5, 0.5]), np.array([0.5, 0.5]), 0.2) == 1.0

@@ -138,7 +138,7 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights, delta):
     return agree, held, pairs
 
 
-@compiled
+@compiled(inline=True)
 def _sort_largest_first(values):
     """Sort a few values in place, largest first, by odd-even transposition.
 

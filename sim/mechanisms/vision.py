@@ -174,7 +174,7 @@ def gain_of(mode, voice, heard, voice_ownership):
     return voice_ownership + (1.0 - voice_ownership) * shaped
 
 
-@compiled
+@compiled(inline=True)
 def alignment_of(point: np.ndarray, shared: np.ndarray, tolerance: float) -> float:
     """Gaussian alignment of one vision with the shared vision, in (0, 1]."""
     dims = point.size

@@ -22,7 +22,8 @@ has to do every step, with the fastest kernel at hand (best of 5 x 30 calls):
 * without a shared vision, the alignment of every actor who acted with the mean vision of
   those who acted (progress; with a shared vision the stored alignments serve);
 * under a peer-sanction regime, one floating-point sum over every tie of who stands ready to
-  sanction (a sum of non-integers in tie order: no carried count reproduces it to the bit);
+  sanction (a sum of non-integers in tie order: no carried count reproduces it to the bit;
+  timed as :func:`sim.network.csr_mean`, one sum where the model makes two);
 * rewriting the state every actor carries from one step to the next (intrinsic motivation,
   undermining, habit, belief, pull, pressure, expected sanction, share of sanctioners,
   participation): one fused pass that reads and writes these arrays, nothing else.
@@ -49,7 +50,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from bench_model import load, shortened  # noqa: E402
 
-from sim import loop  # noqa: E402
+from sim import loop, network  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.jit import compiled  # noqa: E402
 from sim.mechanisms import dialogue, vision  # noqa: E402
@@ -75,16 +76,6 @@ def align_rows(points, rows, centre, tolerance, out):
     """The alignment of ``points[rows]`` with ``centre``, written to ``out[rows]``."""
     for r in range(rows.size):
         out[rows[r]] = vision.alignment_of(points[rows[r]], centre, tolerance)
-
-
-@compiled
-def tie_sums(indptr, indices, values, out):
-    """For every actor, the sum of ``values`` over its ties, in tie order."""
-    for i in range(out.size):
-        total = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            total += values[indices[k]]
-        out[i] = total
 
 
 @compiled
@@ -129,11 +120,10 @@ def floor_pieces(model: PushPullModel) -> list[tuple[str, float]]:
     rng = np.random.default_rng(1)
     pieces = _dialogue_pieces(actors, fixed, seg, rng) + _vision_pieces(actors, seg)
     if seg.levers.accountable:
-        out = np.empty(actors.intrinsic.size)
         pieces.append(
             (
                 f"one float sum over every tie ({fixed.indices.size:,} ties)",
-                lambda: tie_sums(fixed.indptr, fixed.indices, actors.pull, out),
+                lambda: network.csr_mean(fixed.indptr, fixed.indices, actors.pull),
             )
         )
     state = [getattr(actors, f).copy() for f in ("intrinsic", "undermining", "habit", "belief",

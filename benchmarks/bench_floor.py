@@ -31,8 +31,9 @@ has to do every step, with the fastest kernel at hand (best of 5 x 30 calls):
 The choice's own ``exp`` is left out (bounds on the logistic could decide most choices
 without it), as are the realignment of moved visions under a shared vision, the share of
 neighbours acting (carried as counts), the metrics and the costs: the sum printed is a floor,
-not an estimate. If it exceeds the budget, no implementation giving the same numbers
-reaches the target on this machine.
+not an estimate. If it exceeds the budget, no implementation giving the same numbers with
+these kernels reaches the target on this machine (``exp`` is the platform's libm, as numba
+calls it: a vectorized ``exp`` matching libm to the last bit would lower the floor).
 """
 
 from __future__ import annotations

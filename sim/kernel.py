@@ -289,17 +289,10 @@ def _as_row(tally):
 @compiled
 def _acting_centre(vision_, acting):
     """Mean vision of those who acted (of everybody if nobody did)."""
-    centre = np.zeros(vision_.shape[1])
-    count = 0
-    for i in range(acting.size):
-        if acting[i]:
-            centre += vision_[i]
-            count += 1
+    centre, count = vision.weighted_sum(vision_, vision.UNWEIGHTED, acting)
     if count:
         return centre / count
-    for i in range(acting.size):
-        centre += vision_[i]
-    return centre / max(acting.size, 1)
+    return vision.weighted_sum(vision_, vision.UNWEIGHTED, vision.EVERYONE)[0] / max(acting.size, 1)
 
 
 @compiled

@@ -241,9 +241,7 @@ def _align(actors, moved, tolerance, carry):
         else:
             actors.alignment[:] = vision.alignment(points, carry.shared, tolerance)
     elif moved.size or not scalars[C.ALIGNED]:  # the mean vision moves with any vision
-        centre = np.zeros(points.shape[1])
-        for i in range(points.shape[0]):
-            centre += points[i]
+        centre = vision.weighted_sum(points, vision.UNWEIGHTED, vision.EVERYONE)[0]
         actors.alignment[:] = vision.alignment(points, centre / points.shape[0], tolerance)
     scalars[C.ALIGNED] = 1.0
 

@@ -14,6 +14,7 @@ from sim.mechanisms.vision import (
     heard_actors,
     realign,
     update_ownership,
+    weighted_sum,
 )
 from sim.model import PushPullModel
 
@@ -63,6 +64,35 @@ def test_co_created_vision_is_the_voice_weighted_mean_of_the_heard() -> None:
     voice = np.array([1.0, 3.0, 100.0])
     heard = np.array([True, True, False])
     assert np.allclose(co_created_vision(vision, voice, heard), [0.75, 0.25])
+
+
+def summed_row_by_row(vision, weights, chosen):
+    """Whole rows added one after the other, as the mean visions were summed before."""
+    sums, total = np.zeros(vision.shape[1]), 0.0
+    for i in range(vision.shape[0]):
+        if chosen is None or chosen[i]:
+            weight = 1.0 if weights is None else weights[i]
+            sums, total = sums + weight * vision[i], total + weight
+    return sums, total
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 60), st.sampled_from([1, 2, 5, 8, 9, 17]), st.booleans(),
+       st.booleans(), st.integers(0, 1000))  # fmt: skip
+def test_weighted_sum_equals_adding_rows_in_order(n, dims, weighted, masked, seed) -> None:
+    rng = np.random.default_rng(seed)
+    vision = rng.random((n, dims))
+    vision[rng.random((n, dims)) < 0.1] = 0.0  # clipped visions: exact zeros
+    weights = voices(n, seed) if weighted else None
+    chosen = (rng.random(n) < 0.5).astype(np.uint8) if masked else None
+    sums, total = weighted_sum(
+        vision,
+        np.empty(0) if weights is None else weights,
+        np.empty(0, np.uint8) if chosen is None else chosen,
+    )
+    expected_sums, expected_total = summed_row_by_row(vision, weights, chosen)
+    assert np.array_equal(sums, expected_sums)  # to the bit: no tolerance
+    assert total == expected_total
 
 
 @settings(max_examples=50, deadline=None)

@@ -61,15 +61,9 @@ TARGET_RATE = 20e6  # agent-steps/s at 100,000 actors (issue 10)
 WARM_STEPS = 30
 
 
-@compiled
-def mean_row(points):
+def mean_row(points: np.ndarray) -> np.ndarray:
     """Mean of the rows of ``points``, summed in row order (as the model sums it)."""
-    dims = points.shape[1]
-    total = np.zeros(dims)
-    for i in range(points.shape[0]):
-        for k in range(dims):
-            total[k] += points[i, k]
-    return total / points.shape[0]
+    return vision.weighted_sum(points, vision.UNWEIGHTED, vision.EVERYONE)[0] / points.shape[0]
 
 
 @compiled

@@ -21,6 +21,7 @@ import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from sim.jit import compiled
+from sim.mechanisms.vision import EVERYONE, UNWEIGHTED, weighted_sum
 
 #: Largest bitset tables a grid may hold (bytes); larger grids use the sorted sweep.
 TABLE_BUDGET = 64 * 2**20
@@ -75,11 +76,7 @@ def count_clusters(vision: np.ndarray, distance: float, min_share: float = 0.01)
 def vision_dispersion(vision: np.ndarray) -> float:
     """Mean RMS distance of visions from their centroid."""
     n, dims = vision.shape
-    centre = np.zeros(dims)
-    for i in range(n):
-        for k in range(dims):
-            centre[k] += vision[i, k]
-    centre /= n
+    centre = weighted_sum(vision, UNWEIGHTED, EVERYONE)[0] / n
     total = 0.0
     for i in range(n):  # compiled: two passes, no N x K temporaries
         sq = 0.0

@@ -244,7 +244,14 @@ def _control(lv, pushing, reached_i, led_i, sanctioners_i):
 def _choose(lv, has_vision, progress_signal, alignment, ownership, seen, disposition, undermining,
             intrinsic, champion, social_type, belief, habit, net_cost, pressure, control, draws,
             pull_, acting):  # fmt: skip
-    """Pull, intrinsic motivation and undermining of every actor, then its choice."""
+    """Pull, intrinsic motivation and undermining of every actor, then its choice.
+
+    Without a branch on who is a champion (champions' motives are computed, then set to the top
+    of the scale), and with the choice in a loop of its own: the logistic's ``exp`` is a call
+    into libm, which kept the rest of the loop from vectorizing (1.36 -> 0.94 ms at 100,000
+    actors, measured; the same numbers).
+    """
+    utility = np.empty(acting.size)
     for i in range(acting.size):
         vision_term = 0.0
         if has_vision:
@@ -256,21 +263,18 @@ def _choose(lv, has_vision, progress_signal, alignment, ownership, seen, disposi
             progress_signal, lv.progress_feedback,
         )  # fmt: skip
         interest = motivation.interest_left(disposition[i], undermining[i])
-        if champion[i]:
-            intrinsic[i], undermining[i] = 1.0, 0.0
-        else:
-            intrinsic[i] = motivation.moved_intrinsic(
-                intrinsic[i], interest, pull_[i], lv.adaptation
-            )
-            undermining[i] = motivation.moved_undermining(
-                undermining[i], control[i], lv.crowding_out, lv.adaptation,
-                lv.crowding_recovery,
-            )  # fmt: skip
+        moved = motivation.moved_intrinsic(intrinsic[i], interest, pull_[i], lv.adaptation)
+        eroded = motivation.moved_undermining(
+            undermining[i], control[i], lv.crowding_out, lv.adaptation, lv.crowding_recovery
+        )
+        intrinsic[i] = 1.0 if champion[i] else moved
+        undermining[i] = 0.0 if champion[i] else eroded
         recip = cooperation.reciprocity_of(social_type[i], belief[i], lv.reciprocity)
-        utility = decision.utility(
+        utility[i] = decision.utility(
             intrinsic[i], pressure[i], habit[i], net_cost[i], lv.habit_weight, recip
         )
-        acting[i] = draws[i] < decision.act_probability(utility, lv.noise)
+    for i in range(acting.size):
+        acting[i] = draws[i] < decision.act_probability(utility[i], lv.noise)
 
 
 @compiled

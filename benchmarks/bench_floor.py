@@ -67,13 +67,6 @@ def mean_row(points: np.ndarray) -> np.ndarray:
 
 
 @compiled
-def align_rows(points, rows, centre, tolerance, out):
-    """The alignment of ``points[rows]`` with ``centre``, written to ``out[rows]``."""
-    for r in range(rows.size):
-        out[rows[r]] = vision.alignment_of(points[rows[r]], centre, tolerance)
-
-
-@compiled
 def rewrite_state(a, b, c, d, e, f, g, h, flags):
     """Read and write every per-actor array a step carries over (one fused pass)."""
     for i in range(a.size):
@@ -167,14 +160,12 @@ def _vision_pieces(actors, seg) -> list[tuple[str, object]]:
     centre = mean_row(actors.vision[acted])  # the mean vision of those who acted
     pieces = [
         (f"alignment of those who acted ({acted.size:,}) with their mean vision",
-         lambda: align_rows(actors.vision, acted, centre, seg.tolerance, out)),
+         lambda: vision.realign(actors.vision, acted, out, centre, seg.tolerance)),
     ]  # fmt: skip
     if seg.talk_rate > 0 and seg.talk_convergence > 0:  # the mean vision moves every step
-        everyone = np.arange(actors.intrinsic.size)
         pieces.insert(0, (
             "alignment with the moving mean vision (the mean, one exp an actor)",
-            lambda: align_rows(actors.vision, everyone, mean_row(actors.vision), seg.tolerance,
-                               out),
+            lambda: vision.alignment(actors.vision, mean_row(actors.vision), seg.tolerance),
         ))  # fmt: skip
     return pieces
 

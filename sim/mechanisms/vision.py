@@ -224,12 +224,23 @@ def gain_of(mode, voice, heard, voice_ownership):
 @compiled(inline=True)
 def alignment_of(point: np.ndarray, shared: np.ndarray, tolerance: float) -> float:
     """Gaussian alignment of one vision with the shared vision, in (0, 1]."""
+    return np.exp(_exponent(point, shared, tolerance))
+
+
+@compiled(inline=True)
+def _exponent(point, shared, tolerance):
+    """``-d^2 / (2 tau^2)`` for one vision: its alignment is ``exp`` of this."""
     dims = point.size
     sq = 0.0
     for k in range(dims):
         diff = point[k] - shared[k]
         sq += diff * diff
-    return np.exp(-(sq / dims) / (2.0 * tolerance**2))
+    return -(sq / dims) / (2.0 * tolerance**2)
+
+
+# alignment and realign take exp (a call into libm) in a loop of its own: with the call in the
+# loop, the distances around it were computed one vision at a time (realign 0.60 -> 0.43 ms
+# for 39,000 moved visions at 100,000 actors; the same numbers)
 
 
 @compiled
@@ -237,12 +248,17 @@ def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.nd
     """:func:`alignment_of` every actor's vision (rows of ``vision``)."""
     out = np.empty(vision.shape[0])
     for i in range(out.size):
-        out[i] = alignment_of(vision[i], shared, tolerance)
+        out[i] = _exponent(vision[i], shared, tolerance)
+    for i in range(out.size):
+        out[i] = np.exp(out[i])
     return out
 
 
 @compiled
 def realign(vision, rows, aligned, shared, tolerance) -> None:
     """Recompute in place the :func:`alignment` of the actors in ``rows`` (whose visions moved)."""
+    exponents = np.empty(rows.size)
     for r in range(rows.size):
-        aligned[rows[r]] = alignment_of(vision[rows[r]], shared, tolerance)
+        exponents[r] = _exponent(vision[rows[r]], shared, tolerance)
+    for r in range(rows.size):
+        aligned[rows[r]] = np.exp(exponents[r])

@@ -330,6 +330,8 @@ def _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressur
     """The :data:`SUM_NAMES` sums of the step (population means times N, progress, sanctions).
 
     Summed in local variables, in actor order: kept in registers, not stored at every actor.
+    Without a shared vision, progress sums each acting actor's alignment with ``centre``
+    (:func:`sim.mechanisms.vision.summed_alignment`).
     """
     acted = motivated = pressed = pulled = habits = aligned = owned = cant_nots = 0.0
     undermined = believed = felt = topped = coherence = imposed = 0.0
@@ -351,12 +353,11 @@ def _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressur
         felt += sanction_felt[i]
         topped += 1.0 if intrinsic[i] >= motivation.TOP_OF_SCALE else 0.0
         if acting[i]:
-            if has_vision:
-                coherence += alignment[i]
-            else:
-                coherence += vision.alignment_of(vision_[i], centre, tolerance)
+            coherence += alignment[i]  # used with a shared vision only
         elif lv.accountable:
             imposed += sanctioners[i]
+    if not has_vision:  # alignment with the mean vision of those who acted
+        coherence = vision.summed_alignment(vision_, acting, centre, tolerance)
     return np.array((  # in the order of SUM_NAMES
         acted, motivated, pressed, pulled, habits, aligned, owned, cant_nots, undermined,
         believed, felt, topped, coherence, imposed,

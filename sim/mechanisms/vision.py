@@ -255,6 +255,24 @@ def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.nd
 
 
 @compiled
+def summed_alignment(vision, chosen, centre, tolerance):
+    """The sum, in actor order, of the :func:`alignment_of` the chosen (0/1) actors with ``centre``.
+
+    Every actor's exponent is written (a chosen one's is kept: no branch on who is chosen), then
+    exp is taken of the chosen ones' in a loop of its own.
+    """
+    exponents = np.empty(chosen.size)
+    count = 0
+    for i in range(chosen.size):
+        exponents[count] = _exponent(vision[i], centre, tolerance)
+        count += chosen[i]
+    total = 0.0
+    for r in range(count):
+        total += np.exp(exponents[r])
+    return total
+
+
+@compiled
 def realign(vision, rows, aligned, shared, tolerance) -> None:
     """Recompute in place the :func:`alignment` of the actors in ``rows`` (whose visions moved)."""
     exponents = np.empty(rows.size)

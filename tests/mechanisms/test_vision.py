@@ -13,6 +13,7 @@ from sim.mechanisms.vision import (
     co_created_vision,
     heard_actors,
     realign,
+    summed_alignment,
     update_ownership,
     weighted_sum,
 )
@@ -93,6 +94,19 @@ def test_weighted_sum_equals_adding_rows_in_order(n, dims, weighted, masked, see
     expected_sums, expected_total = summed_row_by_row(vision, weights, chosen)
     assert np.array_equal(sums, expected_sums)  # to the bit: no tolerance
     assert total == expected_total
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 60), st.sampled_from([1, 3, 5, 9]), st.floats(0.05, 1.0),
+       st.integers(0, 1000))  # fmt: skip
+def test_summed_alignment_adds_the_chosen_alignments_in_order(n, dims, tolerance, seed) -> None:
+    rng = np.random.default_rng(seed)
+    vision, centre = rng.random((n, dims)), rng.random(dims)
+    chosen = (rng.random(n) < 0.5).astype(np.uint8)
+    expected = 0.0
+    for value in alignment(vision, centre, tolerance)[chosen == 1]:
+        expected += value
+    assert summed_alignment(vision, chosen, centre, tolerance) == expected  # to the bit
 
 
 @settings(max_examples=50, deadline=None)

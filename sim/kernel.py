@@ -248,7 +248,7 @@ def _choose(lv, has_vision, progress_signal, alignment, ownership, seen, disposi
 
     Without a branch on who is a champion (champions' motives are computed, then set to the top
     of the scale), and with the choice in a loop of its own: the logistic's ``exp`` is a call
-    into libm, which kept the rest of the loop from vectorizing (1.36 -> 0.94 ms at 100,000
+    into libm, which kept the rest of the loop from vectorizing (1.36 -> 0.93 ms at 100,000
     actors, measured; the same numbers).
     """
     utility = np.empty(acting.size)
@@ -330,6 +330,8 @@ def _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressur
     """The :data:`SUM_NAMES` sums of the step (population means times N, progress, sanctions).
 
     Summed in local variables, in actor order: kept in registers, not stored at every actor.
+    What only those who acted (or did not) add is added times 1 or 0 (exact), not behind a
+    branch on the choice, which follows no pattern (0.93 -> 0.52 ms at 100,000 actors).
     Without a shared vision, progress sums each acting actor's alignment with ``centre``
     (:func:`sim.mechanisms.vision.summed_alignment`).
     """
@@ -340,7 +342,8 @@ def _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressur
         cant = decision.cant_not(
             intrinsic[i], habit[i], net_cost[i], lv.habit_weight, lv.noise, recip
         )
-        acted += float(acting[i])
+        acted_i = float(acting[i])  # 0 or 1: the products below are exact, and branch-free
+        acted += acted_i
         motivated += intrinsic[i]
         pressed += pressure[i]
         pulled += pull_[i]
@@ -352,10 +355,8 @@ def _sums(lv, has_vision, tolerance, centre, vision_, acting, intrinsic, pressur
         believed += belief[i]
         felt += sanction_felt[i]
         topped += 1.0 if intrinsic[i] >= motivation.TOP_OF_SCALE else 0.0
-        if acting[i]:
-            coherence += alignment[i]  # used with a shared vision only
-        elif lv.accountable:
-            imposed += sanctioners[i]
+        coherence += alignment[i] * acted_i  # used with a shared vision only
+        imposed += sanctioners[i] * ((1.0 - acted_i) * lv.accountable)
     if not has_vision:  # alignment with the mean vision of those who acted
         coherence = vision.summed_alignment(vision_, acting, centre, tolerance)
     return np.array((  # in the order of SUM_NAMES

@@ -81,8 +81,7 @@ READ_BY: dict[str, str] = {
     "push.kind": "7.4 push (weight, controllingness, enforcement)",
     "push.contingency": "7.4 push (quality factor, controllingness)",
     "push.reach": "7.4 push (authority mask)",
-    "push.convener": "7.4 push (reach = convener); 7.3 shared vision (imposed); "
-    "7.5 imposed rules",
+    "push.convener": "7.4 push (reach = convener); 7.3 shared vision (imposed); 7.5 imposed rules",
     "push.monitoring": "7.4 push",
     "push.legitimacy": "7.4 push (controllingness)",
     "push.crowding_out": "7.8 motivation (undermining)",
@@ -147,8 +146,7 @@ COLUMNS: dict[str, str] = {
     "`vision.cost` per voice heard at a revision.",
     "accountability_spend": "Accountability spend this step: the sanctioners' cost of peer "
     "sanctions, shared measurement and rule-making meetings.",
-    "spend": "All spend this step: `incentive_spend` + `convening_spend` + "
-    "`accountability_spend`.",
+    "spend": "All spend this step: `incentive_spend` + `convening_spend` + `accountability_spend`.",
     "budget_left": "max(`push.budget` - the authority's incentive spend so far, 0); `inf` when "
     "`push.budget` is unset (leaders' and other spend do not draw on it).",
     "incentive_active": "1 if the authority's push was active in this step (incentive > 0 and "
@@ -204,6 +202,7 @@ SECTOR_SOURCES: dict[str, str] = {
     "Schlozman & Brady 1995 (participation needs time and civic resources, which are unequally "
     "distributed, and so is voice); Ansell & Gash 2008, Purdy 2012 (power imbalances)",
 }
+
 
 def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")

@@ -112,30 +112,80 @@ def _below(draws, rate):
 def _agreeing_pairs(vision, speakers, partners, confidence, weights, delta):
     """Which dialogues converge (perceived distance below ``confidence``), and counts.
 
+    The OWA weights put a common weight ``u`` on every difference plus extra weight on the
+    largest and the smallest (:func:`owa_weights`), so the distance also equals
+    ``u * sum + extra_largest * max + extra_smallest * min`` of the differences: computed
+    without sorting, in registers. It decides every pair whose estimate is farther than
+    :data:`_UNDECIDED` from ``confidence`` (rounding moves either form by ~1e-15); only the
+    others, and any weights of another shape, take the sorted sum of the module docstring, so
+    the outcome is the sorted sum's to the bit (0.80 -> 0.21 ms for 20,000 conversations).
+
     Unless ``delta`` is empty, each agreeing speaker's move is summed into it on the way (the
     first half of :func:`move_agreeing`, while the partner's vision is at hand).
     """
     dims = vision.shape[1]
+    common, extra_largest, extra_smallest, shaped = _owa_shape(weights)
     agree = np.zeros(speakers.size, dtype=np.uint8)  # compiled bool loads are slow
     held = pairs = 0
-    diff = np.empty(dims)
+    # out of the loop: an allocation inside it, even one never reached, made it 2x slower
+    scratch = np.empty(dims)
     for p in range(speakers.size):
         if partners[p] < 0:
             continue
         held += 1
+        mine, theirs = vision[speakers[p]], vision[partners[p]]
+        smallest, largest, total = np.inf, 0.0, 0.0
         for k in range(dims):
-            diff[k] = abs(vision[partners[p], k] - vision[speakers[p], k])
-        _sort_largest_first(diff)  # as in perceived_distance
-        distance = 0.0
-        for k in range(dims):
-            distance += diff[k] * weights[k]
-        if distance < confidence:
+            gap = abs(theirs[k] - mine[k])
+            smallest = min(smallest, gap)
+            largest = max(largest, gap)
+            total += gap
+        estimate = common * total + extra_largest * largest + extra_smallest * smallest
+        if shaped and abs(estimate - confidence) > _UNDECIDED:
+            close = estimate < confidence
+        else:
+            close = _sorted_distance(mine, theirs, weights, scratch) < confidence
+        if close:
             agree[p] = 1
             pairs += 1
             if delta.shape[0]:
                 for k in range(dims):
-                    delta[speakers[p], k] += vision[partners[p], k] - vision[speakers[p], k]
+                    delta[speakers[p], k] += theirs[k] - mine[k]
     return agree, held, pairs
+
+
+#: How far from the confidence an unsorted estimate of the distance must fall to decide a pair.
+_UNDECIDED = 1e-9
+
+
+@compiled
+def _owa_shape(weights):
+    """``(common, extra_largest, extra_smallest, shaped)`` of OWA ``weights``.
+
+    ``shaped`` is False unless every weight but the first and last is the same (as
+    :func:`owa_weights` makes them); then only the sorted sum is used.
+    """
+    dims = weights.size
+    if dims == 1:
+        return 0.0, weights[0], 0.0, True
+    common = weights[1] if dims > 2 else 0.0
+    for k in range(1, dims - 1):
+        if weights[k] != common:
+            return 0.0, 0.0, 0.0, False
+    return common, weights[0] - common, weights[dims - 1] - common, True
+
+
+@compiled(inline=True)
+def _sorted_distance(mine, theirs, weights, diff):
+    """The perceived distance as defined: differences sorted largest first (into ``diff``),
+    weighted, summed."""
+    for k in range(diff.size):
+        diff[k] = abs(theirs[k] - mine[k])
+    _sort_largest_first(diff)  # as in perceived_distance
+    distance = 0.0
+    for k in range(diff.size):
+        distance += diff[k] * weights[k]
+    return distance
 
 
 @compiled(inline=True)

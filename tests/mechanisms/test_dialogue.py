@@ -197,13 +197,16 @@ def test_branch_free_sort_puts_the_largest_first(values: np.ndarray) -> None:
 @pytest.mark.parametrize("dims", [1, 2, 5, 8])
 def test_compiled_agreement_uses_the_perceived_distance(dims: int) -> None:
     """Pairs agree exactly when the OWA distance of their differences, sorted by numpy and summed
-    in order, is below the confidence (visions on a 0.1 grid: ties and exact thresholds occur)."""
+    in order, is below the confidence (visions on a 0.1 grid: ties and exact thresholds occur,
+    where the unsorted estimate leaves the decision to the sorted sum), for owa_weights and for
+    weights of another shape."""
     rng = np.random.default_rng(dims)
     vision = np.round(rng.random((400, dims)), 1)  # ties between differences are common
     speakers, partners = np.arange(0, 400, 2), np.arange(1, 400, 2)
     outcomes = set()
-    for focus in (0.0, 0.3, 0.5, 0.8, 1.0):
-        weights = owa_weights(dims, focus)
+    decreasing = np.arange(dims, 0, -1) / (dims * (dims + 1) / 2)  # not owa_weights' shape
+    for weights in [*(owa_weights(dims, focus) for focus in (0.0, 0.3, 0.5, 0.8, 1.0)),
+                    decreasing]:  # fmt: skip
         agree, held, pairs = _agreeing_pairs(
             vision, speakers, partners, 0.3, weights, np.zeros((0, 0))
         )

@@ -36,6 +36,55 @@ def act_probability(utility: np.ndarray, noise: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-utility / noise))
 
 
+#: Probabilities this close to a draw are left to :func:`act_probability` by :func:`choose`.
+UNDECIDED = 1e-6
+_BOUND = 32.0  # |U / T| clipped here by the estimate: sigma(-32) ~ 1e-14, far below UNDECIDED
+_HALVINGS = 7  # exp(z) = exp(z / 2^7)^(2^7): a short series near 0, then seven squarings
+_SERIES = tuple(1.0 / math.factorial(k) for k in range(8))  # exp's Taylor series to x^7
+
+
+@compiled(inline=True)
+def _estimated_probability(utility, minus_inverse_noise):
+    """``Pr(act)`` to within 3e-8 without libm (see :func:`choose`)."""
+    x = min(max(utility * minus_inverse_noise, -_BOUND), _BOUND) * (1.0 / 2**_HALVINGS)
+    c = _SERIES
+    grown = c[0] + x * (c[1] + x * (c[2] + x * (c[3] + x * (c[4] + x * (c[5] + x * (c[6]
+            + x * c[7]))))))  # fmt: skip
+    for _ in range(_HALVINGS):
+        grown *= grown
+    return 1.0 / (1.0 + grown)
+
+
+@compiled
+def choose(utility, noise, draws, acting):
+    """Who acts: ``acting[i] = draws[i] < act_probability(utility[i], noise)``, to the bit.
+
+    The logistic's ``exp`` is a call into libm, one actor at a time. Here a polynomial estimate
+    of ``exp(-U / T)`` (a degree-7 Taylor series of ``exp(z / 128)``, squared seven times;
+    ``|z|`` clipped at 32) decides every actor whose draw lies farther than :data:`UNDECIDED`
+    from the estimated probability: the series' relative remainder, ``< 0.25^8 / 8! * e^0.5``
+    (6.2e-10), grows 128-fold in the squarings to below 1e-7 in ``exp``, below 3e-8 in the
+    probability (rounding adds ~1e-13), and libm's own result is within 1e-15. The others (a
+    draw within 1e-6 of its probability: about 2 actors in 10^6) and any NaN utility take
+    :func:`act_probability` itself. The estimate vectorizes: 0.58 -> 0.18 ms at 100,000 actors.
+
+    Returns:
+        How many actors :func:`act_probability` decided.
+    """
+    minus_inverse_noise = -1.0 / noise
+    undecided = 0
+    for i in range(utility.size):
+        gap = draws[i] - _estimated_probability(utility[i], minus_inverse_noise)
+        acting[i] = gap < 0.0
+        undecided += (abs(gap) <= UNDECIDED) | (utility[i] != utility[i])
+    if undecided:  # in about one step in five at 100,000 actors
+        for i in range(utility.size):
+            gap = draws[i] - _estimated_probability(utility[i], minus_inverse_noise)
+            if (abs(gap) <= UNDECIDED) | (utility[i] != utility[i]):
+                acting[i] = draws[i] < act_probability(utility[i], noise)
+    return undecided
+
+
 @compiled
 def utility(
     intrinsic: np.ndarray,

@@ -15,6 +15,7 @@ from sim.mechanisms.decision import (
     CANT_NOT_THRESHOLD,
     act_probability,
     cant_not,
+    choose,
     decide,
     utility,
 )
@@ -57,6 +58,26 @@ def test_probability_is_safe_for_extreme_utilities() -> None:
     assert np.all(np.isfinite(p))
     assert np.all((p >= 0) & (p <= 1))
     assert p[0] == 0.0 and p[-1] == 1.0
+
+
+@pytest.mark.parametrize("scale", [0.01, 0.3, 5.0, 1e6])
+@pytest.mark.parametrize("noise", [0.01, 0.15, 2.0])
+def test_choose_equals_draws_below_the_probability_to_the_bit(scale: float, noise: float) -> None:
+    """The estimate decides most actors; draws at, just below and just above the probability,
+    zero draws, NaN and infinite utilities are left to libm: every choice is libm's."""
+    rng = np.random.default_rng(int(scale * 100) + int(noise * 100))
+    u, draws = rng.normal(0.0, scale, 20_000), rng.random(20_000)
+    p = act_probability(u, noise)
+    draws[:300] = p[:300]
+    draws[300:600] = np.nextafter(p[300:600], 0.0)
+    draws[600:900] = np.nextafter(p[600:900], 1.0)
+    draws[900:910] = 0.0
+    u[910:913] = [np.nan, np.inf, -np.inf]
+    acting = np.empty(u.size, dtype=np.uint8)
+    undecided = choose(u, noise, draws, acting)
+    assert np.array_equal(acting.astype(bool), draws < act_probability(u, noise))
+    assert undecided >= 900 and undecided < 1_000 + u.size // 100  # the estimate did the rest
+    assert 0 < acting.sum() < u.size
 
 
 def test_lower_noise_sharper_choice() -> None:

@@ -13,8 +13,9 @@ has to do every step, with the fastest kernel at hand (best of 5 x 30 calls):
 
 * the random numbers: one uniform per actor for the choice, and at least one per speaker and
   one per partner of this step's dialogues (the fewest any way of drawing speakers can use);
-* the conversations: each speaker reads its partner's vision and compares their sorted
-  differences (:func:`sim.mechanisms.dialogue._agreeing_pairs`), and the pairs that agree
+* the conversations: each speaker reads its partner's vision and compares their perceived
+  distance with the confidence (:func:`sim.mechanisms.dialogue._agreeing_pairs`, which sorts
+  the differences only for the rare pairs at the threshold), and the pairs that agree
   move (:func:`sim.mechanisms.dialogue.move_agreeing`);
 * without a shared vision, the alignment of every actor with the mean vision, which moves
   whenever dialogue moves a vision (the mean, then one ``exp`` per actor; stored, and its mean
@@ -28,8 +29,9 @@ has to do every step, with the fastest kernel at hand (best of 5 x 30 calls):
   undermining, habit, belief, pull, pressure, expected sanction, share of sanctioners,
   participation): one fused pass that reads and writes these arrays, nothing else.
 
-The choice's own ``exp`` is left out (bounds on the logistic could decide most choices
-without it), as are the realignment of moved visions under a shared vision, the share of
+The choice's own ``exp`` is left out (the model decides the choices from an estimate of the
+logistic and calls ``exp`` for about 2 actors in 10^6: :func:`sim.mechanisms.decision.choose`),
+as are the realignment of moved visions under a shared vision, the share of
 neighbours acting (carried as counts), the metrics and the costs: the sum printed is a floor,
 not an estimate. If it exceeds the budget, no implementation giving the same numbers with
 these kernels reaches the target on this machine (``exp`` is the platform's libm, as numba

@@ -33,6 +33,8 @@ from sim.mechanisms import accountability, cooperation, decision, motivation, pu
 from sim.metrics import MEAN_COLUMNS
 from sim.network import csr_mean
 
+_NONE = np.empty(0)
+
 if TYPE_CHECKING:
     from sim.config import Scenario
 
@@ -281,7 +283,7 @@ def _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws,
     """What the authority's and the leaders' enforcement did (counts and rewards)."""
     tallies = np.zeros((2, 4))
     if pushing:
-        quality = alignment if lv.push_quality else np.ones(acting.size)
+        quality = alignment if lv.push_quality else _NONE  # empty: everyone's quality is 1
         tallies[0] = _as_row(push.enforcement_tally(
             reached, acting, push_draws, lv.push_monitoring, lv.push_pays,
             lv.push_fines, lv.push_incentive, quality,
@@ -289,7 +291,7 @@ def _tally_enforcement(lv, pushing, reached, led, alignment, acting, push_draws,
     if lead_draws.size:
         tallies[1] = _as_row(push.enforcement_tally(
             led, acting, lead_draws, lv.lead_monitoring, lv.lead_pays, lv.lead_fines,
-            lv.lead_incentive, np.ones(acting.size),
+            lv.lead_incentive, _NONE,
         ))  # fmt: skip
     return tallies
 

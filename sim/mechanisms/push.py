@@ -122,18 +122,21 @@ def enforcement_tally(reached, acting, draws, monitoring, pays, fines, incentive
     """Who was monitored (``draw < monitoring`` among the reached), paid and fined.
 
     Returns ``(monitored, paid, fined, rewards)``: three counts and the rewards paid, where a
-    paid actor receives ``incentive * quality``.
+    paid actor receives ``incentive * quality`` (``incentive`` if ``quality`` is empty).
+    Counted without branches (who is reached, monitored and acting follows no pattern): a
+    reward is added times 1 or 0, which leaves the sum of the paid rewards exact.
     """
     monitored = paid = fined = 0
     rewards = 0.0
+    weighted, paying, fining = quality.size > 0, pays != 0, fines != 0
     for i in range(acting.size):
-        if reached[i] and draws[i] < monitoring:
-            monitored += 1
-            if acting[i] and pays:
-                paid += 1
-                rewards += incentive * quality[i]
-            elif not acting[i] and fines:
-                fined += 1
+        seen = (reached[i] != 0) & (draws[i] < monitoring)
+        acted = acting[i] != 0
+        rewarded = seen & acted & paying
+        monitored += seen
+        paid += rewarded
+        fined += seen & (not acted) & fining
+        rewards += incentive * (quality[i] if weighted else 1.0) * rewarded
     return monitored, paid, fined, rewards
 
 

@@ -14,6 +14,7 @@ from sim.mechanisms.push import (
     authority_mask,
     controllingness,
     enforce,
+    enforcement_tally,
     expected_pressure,
     kind_weight,
 )
@@ -104,6 +105,24 @@ def test_performance_contingent_rewards_pay_by_quality() -> None:
     quality = np.array([0.0, 0.5, 1.0, 0.25])
     out = enforce(under, acting, 1.0, "reward", 1.0, (0.0, 0.0), np.random.default_rng(0), quality)
     assert out.spend == pytest.approx(1.75)
+
+
+@pytest.mark.parametrize(("pays", "fines"), [(1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.0, 0.0)])
+def test_tally_counts_and_sums_rewards_in_actor_order(pays: float, fines: float) -> None:
+    """Counts as a plain loop would give them; the rewards of the paid summed in actor order
+    to the bit (the tally adds every actor's reward times 1 or 0); empty quality pays 1."""
+    rng = np.random.default_rng(int(pays) * 2 + int(fines))
+    reached, acting = (rng.random((2, 5_000)) < [[0.5], [0.6]]).astype(np.uint8)
+    draws, quality = rng.random(5_000), rng.random(5_000)
+    seen = (reached == 1) & (draws < 0.4)
+    paid, fined = seen & (acting == 1) & bool(pays), seen & (acting == 0) & bool(fines)
+    for weights in (quality, np.empty(0)):
+        rewards = 0.0
+        for i in np.flatnonzero(paid):
+            rewards += 0.3 * (weights[i] if weights.size else 1.0)
+        tally = enforcement_tally(reached, acting, draws, 0.4, pays, fines, 0.3, weights)
+        assert tally == (seen.sum(), paid.sum(), fined.sum(), rewards)
+    assert seen.sum() > 0 and (paid.sum() > 0) == bool(pays) and (fined.sum() > 0) == bool(fines)
 
 
 def test_enforce_monitors_only_under_authority_with_probability_m() -> None:

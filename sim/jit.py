@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from numba import njit
-from numba.core import caching
+from llvmlite import ir
+from numba import njit, types
+from numba.core import caching, cgutils
+from numba.extending import intrinsic
 
 #: The files (relative to the ``sim`` package) whose code or constants compiled code reads.
 COMPILED_SOURCES = ("*.py", "mechanisms/*.py")
@@ -74,3 +76,37 @@ def compiled(function=None, *, inline: bool = False):
     dispatcher = njit(error_model="numpy", inline="always" if inline else "never")(function)
     dispatcher._cache = _StampedCache(function)  # what cache=True sets, with stamped locators
     return dispatcher
+
+
+#: How many iterations ahead a loop asks for a row it will read at random (:func:`prefetch_row`).
+AHEAD = 48
+
+
+@intrinsic
+def prefetch_row(typingctx, array, row):
+    """Ask the CPU to start loading row ``row`` of a 2-D ``array``, and go on.
+
+    For loops that read rows at random (a partner's vision): the load is under way while
+    the iterations before it run, instead of stalling the one that needs it. Both cache lines
+    a row may straddle are asked for. A prefetch changes no value and never faults, whatever
+    the address (so a row index of -1 is harmless).
+    """
+
+    def codegen(context, builder, signature, args):
+        array_type, row_type = signature.args
+        view = context.make_array(array_type)(context, builder, args[0])
+        row_bytes = cgutils.unpack_tuple(builder, view.strides)[0]
+        offset = builder.mul(context.cast(builder, args[1], row_type, types.intp), row_bytes)
+        byte_pointer = ir.IntType(8).as_pointer()
+        start = builder.gep(builder.bitcast(view.data, byte_pointer), [offset])
+        end = builder.gep(start, [builder.sub(row_bytes, context.get_constant(types.intp, 1))])
+        i32 = ir.IntType(32)
+        hint = ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32])
+        prefetch = cgutils.get_or_insert_function(builder.module, hint, "llvm.prefetch.p0")
+        for address in (start, end):  # read (0), keep in every cache level (3), data (1)
+            builder.call(prefetch, [address, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    if not (isinstance(array, types.Array) and array.ndim == 2):
+        return None
+    return types.void(array, row), codegen

@@ -7,6 +7,9 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
+from numba import njit
+from numba.core.errors import TypingError
 
 from sim import jit, loop
 from sim.mechanisms import decision
@@ -54,3 +57,22 @@ def test_inlined_helpers_are_inlined_cached_and_stamped() -> None:
         assert helper._cache._impl.locator.get_source_stamp() == jit.STAMP
     assert loop.run_steps.targetoptions["inline"] == "never"
     assert vision.alignment_of(np.array([0.5, 0.5]), np.array([0.5, 0.5]), 0.2) == 1.0
+
+
+def test_prefetch_is_a_hint_that_reads_nothing() -> None:
+    """``prefetch_row`` compiles to the CPU's prefetch hint, not a load: rows far outside the
+    array (as a loop's clamped look-ahead may name) neither fault nor change a value."""
+
+    @njit
+    def sum_first_column(rows, ahead):
+        total = 0.0
+        for r in range(rows.shape[0]):
+            jit.prefetch_row(rows, ahead[r])
+            total += rows[r, 0]
+        return total
+
+    rows = np.arange(6.0).reshape(3, 2)
+    assert sum_first_column(rows, np.array([-1, 10**12, 2])) == 6.0
+    assert "@llvm.prefetch" in next(iter(sum_first_column.inspect_llvm().values()))
+    with pytest.raises(TypingError):  # rows of a 2-D array only
+        njit(lambda values: jit.prefetch_row(values, 0))(np.zeros(3))

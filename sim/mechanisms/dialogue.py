@@ -23,7 +23,7 @@ import functools
 
 import numpy as np
 
-from sim.jit import compiled
+from sim.jit import AHEAD, compiled, prefetch_row
 from sim.network import Graph, draw_neighbours
 
 
@@ -133,7 +133,9 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights, delta):
     held = pairs = 0
     # out of the loop: an allocation inside it, even one never reached, made it 2x slower
     scratch = np.empty(dims)
+    last = speakers.size - 1
     for p in range(speakers.size):
+        prefetch_row(vision, partners[min(p + AHEAD, last)])
         if partners[p] < 0:
             continue
         held += 1
@@ -218,13 +220,19 @@ def move_agreeing(vision, speakers, partners, agree, convergence, delta, moved):
         How many entries of ``moved`` were written.
     """
     dims = vision.shape[1]
+    last = speakers.size - 1
     for p in range(speakers.size):
+        ahead = partners[min(p + AHEAD, last)]
+        prefetch_row(delta, ahead)
         if agree[p]:
             me, other = partners[p], speakers[p]
             for k in range(dims):
                 delta[me, k] += vision[other, k] - vision[me, k]
     count = 0
     for p in range(speakers.size):
+        ahead = partners[min(p + AHEAD, last)]
+        prefetch_row(vision, ahead)
+        prefetch_row(delta, ahead)
         if agree[p]:
             for side in range(2):
                 me = speakers[p] if side == 0 else partners[p]

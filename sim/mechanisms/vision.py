@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.jit import compiled
+from sim.jit import AHEAD, compiled, prefetch_row
 
 MODES = ("none", "imposed", "co_created")  # vision.mode, coded by position for compiled code
 NONE, IMPOSED, CO_CREATED = range(3)
@@ -276,7 +276,9 @@ def summed_alignment(vision, chosen, centre, tolerance):
 def realign(vision, rows, aligned, shared, tolerance) -> None:
     """Recompute in place the :func:`alignment` of the actors in ``rows`` (whose visions moved)."""
     exponents = np.empty(rows.size)
+    last = rows.size - 1
     for r in range(rows.size):
+        prefetch_row(vision, rows[min(r + AHEAD, last)])
         exponents[r] = _exponent(vision[rows[r]], shared, tolerance)
     for r in range(rows.size):
         aligned[rows[r]] = np.exp(exponents[r])

@@ -136,6 +136,8 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights, delta):
     last = speakers.size - 1
     for p in range(speakers.size):
         prefetch_row(vision, partners[min(p + AHEAD, last)])
+        if delta.shape[0]:  # the speaker's move is summed here: its row too
+            prefetch_row(delta, speakers[min(p + AHEAD, last)])
         if partners[p] < 0:
             continue
         held += 1

@@ -34,8 +34,8 @@ logistic and calls ``exp`` for about 2 actors in 10^6: :func:`sim.mechanisms.dec
 as are the realignment of moved visions under a shared vision, the share of
 neighbours acting (carried as counts), the metrics and the costs: the sum printed is a floor,
 not an estimate. If it exceeds the budget, no implementation giving the same numbers with
-these kernels reaches the target on this machine (``exp`` is the platform's libm, as numba
-calls it: a vectorized ``exp`` matching libm to the last bit would lower the floor).
+these kernels reaches the target on this machine (``exp`` is :func:`sim.exact_exp.exp`,
+glibc's to the last bit, several at a time).
 """
 
 from __future__ import annotations

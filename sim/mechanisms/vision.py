@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import exact_exp
 from sim.jit import AHEAD, compiled, prefetch_row
 
 MODES = ("none", "imposed", "co_created")  # vision.mode, coded by position for compiled code
@@ -224,7 +225,7 @@ def gain_of(mode, voice, heard, voice_ownership):
 @compiled(inline=True)
 def alignment_of(point: np.ndarray, shared: np.ndarray, tolerance: float) -> float:
     """Gaussian alignment of one vision with the shared vision, in (0, 1]."""
-    return np.exp(_exponent(point, shared, tolerance))
+    return exact_exp.exp(_exponent(point, shared, tolerance))
 
 
 @compiled(inline=True)
@@ -238,9 +239,9 @@ def _exponent(point, shared, tolerance):
     return -(sq / dims) / (2.0 * tolerance**2)
 
 
-# alignment and realign take exp (a call into libm) in a loop of its own: with the call in the
-# loop, the distances around it were computed one vision at a time (realign 0.60 -> 0.43 ms
-# for 39,000 moved visions at 100,000 actors; the same numbers)
+# alignment, realign and summed_alignment take exp in a loop of their own
+# (sim.exact_exp.exp_in_place: glibc's exp to the bit, several values at a time; with libm's
+# exp, a call, in the loop, the distances around it were computed one vision at a time)
 
 
 @compiled
@@ -249,8 +250,7 @@ def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.nd
     out = np.empty(vision.shape[0])
     for i in range(out.size):
         out[i] = _exponent(vision[i], shared, tolerance)
-    for i in range(out.size):
-        out[i] = np.exp(out[i])
+    exact_exp.exp_in_place(out)
     return out
 
 
@@ -259,16 +259,17 @@ def summed_alignment(vision, chosen, centre, tolerance):
     """The sum, in actor order, of the :func:`alignment_of` the chosen (0/1) actors with ``centre``.
 
     Every actor's exponent is written (a chosen one's is kept: no branch on who is chosen), then
-    exp is taken of the chosen ones' in a loop of its own.
+    exp is taken of the chosen ones' in a loop of its own, then they are summed.
     """
     exponents = np.empty(chosen.size)
     count = 0
     for i in range(chosen.size):
         exponents[count] = _exponent(vision[i], centre, tolerance)
         count += chosen[i]
+    exact_exp.exp_in_place(exponents[:count])
     total = 0.0
     for r in range(count):
-        total += np.exp(exponents[r])
+        total += exponents[r]
     return total
 
 
@@ -280,5 +281,6 @@ def realign(vision, rows, aligned, shared, tolerance) -> None:
     for r in range(rows.size):
         prefetch_row(vision, rows[min(r + AHEAD, last)])
         exponents[r] = _exponent(vision[rows[r]], shared, tolerance)
+    exact_exp.exp_in_place(exponents)
     for r in range(rows.size):
-        aligned[rows[r]] = np.exp(exponents[r])
+        aligned[rows[r]] = exponents[r]

@@ -15,6 +15,7 @@ from sim.mechanisms.dialogue import (
     dialogue_step,
     owa_weights,
     perceived_distance,
+    talk,
 )
 from sim.network import build_graph
 from sim.run import run_scenario
@@ -217,3 +218,44 @@ def test_compiled_agreement_uses_the_perceived_distance(dims: int) -> None:
         assert pairs == expected.sum()
         outcomes |= set(expected.tolist())
     assert outcomes == {True, False}  # both occur: the test can fail
+
+
+def reference_talk(vision, speakers, partners, agree, convergence):
+    """The moves as the module docstring defines them, one pair at a time in plain Python:
+    from the old visions, every speaker's move summed in pair order, then every partner's,
+    then ``v + mu * sum`` clipped to [0, 1]."""
+    delta = np.zeros_like(vision)
+    pairs = [p for p in range(speakers.size) if agree[p]]
+    for p in pairs:
+        delta[speakers[p]] += vision[partners[p]] - vision[speakers[p]]
+    for p in pairs:
+        delta[partners[p]] += vision[speakers[p]] - vision[partners[p]]
+    moved = sorted({int(a) for p in pairs for a in (speakers[p], partners[p])})
+    out = vision.copy()
+    out[moved] = np.clip(delta[moved] * convergence + vision[moved], 0.0, 1.0)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_moves_are_summed_in_the_defined_order_to_the_bit(seed: int) -> None:
+    """Actors in several conversations, as speaker and as partner: the compiled round gives the
+    bits of the reference (float sums of three or more moves depend on their order)."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    graph = build_graph("well_mixed", np.zeros(n, dtype=np.int64), 0, 0.0, 0.0, rng)
+    vision = rng.random((n, 5))
+    after = vision.copy()
+    held, pairs, count = talk(after, graph.indptr, graph.indices, graph.well_mixed, 0.7, 0.35,
+                              0.3, owa_weights(5, 0.5), np.random.default_rng(seed),
+                              np.zeros(vision.shape), np.empty(2 * n, dtype=np.int64))  # fmt: skip
+    draws = np.random.default_rng(seed)  # the same draws again, for the reference
+    speakers = np.flatnonzero(draws.random(n) < 0.7)
+    partners = draws.integers(0, n - 1, size=speakers.size)
+    partners += partners >= speakers
+    gaps = -np.sort(-np.abs(vision[partners] - vision[speakers]), axis=1)
+    agree = gaps @ owa_weights(5, 0.5) < 0.35
+    assert 0 < pairs == agree.sum() < held == speakers.size and count == 2 * pairs
+    assert np.array_equal(
+        after.view(np.uint64),
+        reference_talk(vision, speakers, partners, agree, 0.3).view(np.uint64),
+    )

@@ -15,7 +15,7 @@ computed here from 40-digit values, correctly rounded, and equals glibc's ``__ex
 entry for entry (compared with the table inside glibc 2.36's ``libm.so.6`` when written).
 
 For ``|x| < 512`` (every alignment's exponent lies in ``[-1 / (2 tau^2), 0]``) :func:`exp`
-returns glibc's result to the last bit (tests: a million arguments over the whole range and
+returns glibc's result to the last bit (tests: 860,000 arguments over the whole range and
 around the table's rounding points, against the platform's libm where it is glibc on an FMA
 processor); beyond that, and for NaN, libm's ``exp`` is called as before. The alignments are
 therefore those the model computed with glibc on such a machine, now on any platform.

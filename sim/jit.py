@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import caching, cgutils
@@ -76,6 +77,20 @@ def compiled(function=None, *, inline: bool = False):
     dispatcher = njit(error_model="numpy", inline="always" if inline else "never")(function)
     dispatcher._cache = _StampedCache(function)  # what cache=True sets, with stamped locators
     return dispatcher
+
+
+@compiled(inline=True)
+def unsigned(index):
+    """``index``, known not to be negative, as ``np.uint64``: to index an array with.
+
+    numba reads a signed index as Python does, adding the array's length to a negative one;
+    where the index was loaded from memory (``values[indices[k]]``) the compiler cannot rule a
+    negative one out, so every such access paid three more instructions, more than the load
+    itself: a walk over the ties of 100,000 actors took 1.96 ms, 1.29 with unsigned indices.
+    Mixing ``np.uint64`` with signed integers in arithmetic gives floats in numba, so the
+    result is only used to index.
+    """
+    return np.uint64(index)
 
 
 #: How many iterations ahead a loop asks for a row it will read at random (:func:`prefetch_row`).

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from sim import network
-from sim.jit import compiled
+from sim.jit import compiled, unsigned
 from sim.mechanisms import accountability, cooperation, decision, motivation, pull, push, vision
 from sim.metrics import MEAN_COLUMNS
 from sim.network import csr_mean
@@ -186,9 +186,10 @@ def neighbour_means_of_two(indptr, indices, well_mixed, first, second):
     mean_first, mean_second = np.empty(n), np.empty(n)
     for i in range(n):
         total_first = total_second = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            total_first += first[indices[k]]
-            total_second += second[indices[k]]
+        for k in range(unsigned(indptr[i]), unsigned(indptr[i + 1])):
+            j = unsigned(indices[k])
+            total_first += first[j]
+            total_second += second[j]
         degree = max(indptr[i + 1] - indptr[i], 1)
         mean_first[i], mean_second[i] = total_first / degree, total_second / degree
     return mean_first, mean_second
@@ -204,7 +205,7 @@ def _acted_by_sector(sector, acting, n_sectors):
     """
     counts = np.zeros(n_sectors, dtype=np.int64)
     for i in range(acting.size):
-        counts[sector[i]] += acting[i]
+        counts[unsigned(sector[i])] += acting[i]
     return counts.astype(np.float64)
 
 

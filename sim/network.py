@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from sim.jit import compiled
+from sim.jit import compiled, unsigned
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,9 +243,10 @@ def _pick(indptr, indices, actors, draws):
     """The neighbour at position ``floor(draw * degree)`` of each actor (compiled)."""
     partner = np.full(actors.size, -1, dtype=np.int64)
     for p in range(actors.size):
-        start, degree = indptr[actors[p]], indptr[actors[p] + 1] - indptr[actors[p]]
+        actor = unsigned(actors[p])
+        start, degree = indptr[actor], indptr[actor + np.uint64(1)] - indptr[actor]
         if degree > 0:
-            partner[p] = indices[start + np.int64(np.floor(draws[p] * degree))]
+            partner[p] = indices[unsigned(start + np.int64(np.floor(draws[p] * degree)))]
     return partner
 
 
@@ -268,8 +269,8 @@ def csr_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.
     out = np.empty(n)
     for i in range(n):
         total = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            total += values[indices[k]]
+        for k in range(unsigned(indptr[i]), unsigned(indptr[i + 1])):
+            total += values[unsigned(indices[k])]
         out[i] = total / max(indptr[i + 1] - indptr[i], 1)
     return out
 
@@ -279,8 +280,8 @@ def count_acting(indptr, indices, acting, counts):
     """``counts[i]``: how many of actor i's neighbours act (``acting`` as 0/1 bytes)."""
     for i in range(counts.size):
         total = 0
-        for k in range(indptr[i], indptr[i + 1]):
-            total += acting[indices[k]]
+        for k in range(unsigned(indptr[i]), unsigned(indptr[i + 1])):
+            total += acting[unsigned(indices[k])]
         counts[i] = total
 
 
@@ -301,8 +302,8 @@ def recount_acting(indptr, indices, before, after, counts):
     for q in range(count):
         j = changed[q]
         change = np.int32(2 * np.int32(after[j]) - 1)
-        for k in range(indptr[j], indptr[j + 1]):
-            counts[indices[k]] += change
+        for k in range(unsigned(indptr[j]), unsigned(indptr[j + 1])):
+            counts[unsigned(indices[k])] += change
 
 
 @compiled

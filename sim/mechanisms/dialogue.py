@@ -23,7 +23,7 @@ import functools
 
 import numpy as np
 
-from sim.jit import AHEAD, compiled, prefetch_row
+from sim.jit import AHEAD, compiled, prefetch_row, unsigned
 from sim.network import Graph, draw_neighbours
 
 
@@ -141,7 +141,8 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights, delta):
         if partners[p] < 0:
             continue
         held += 1
-        mine, theirs = vision[speakers[p]], vision[partners[p]]
+        speaker = unsigned(speakers[p])
+        mine, theirs = vision[speaker], vision[unsigned(partners[p])]
         smallest, largest, total = np.inf, 0.0, 0.0
         for k in range(dims):
             gap = abs(theirs[k] - mine[k])
@@ -158,7 +159,7 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights, delta):
             pairs += 1
             if delta.shape[0]:
                 for k in range(dims):
-                    delta[speakers[p], k] += theirs[k] - mine[k]
+                    delta[speaker, k] += theirs[k] - mine[k]
     return agree, held, pairs
 
 
@@ -227,7 +228,7 @@ def move_agreeing(vision, speakers, partners, agree, convergence, delta, moved):
         ahead = partners[min(p + AHEAD, last)]
         prefetch_row(delta, ahead)
         if agree[p]:
-            me, other = partners[p], speakers[p]
+            me, other = unsigned(partners[p]), unsigned(speakers[p])
             for k in range(dims):
                 delta[me, k] += vision[other, k] - vision[me, k]
     count = 0
@@ -237,7 +238,7 @@ def move_agreeing(vision, speakers, partners, agree, convergence, delta, moved):
         prefetch_row(delta, ahead)
         if agree[p]:
             for side in range(2):
-                me = speakers[p] if side == 0 else partners[p]
+                me = unsigned(speakers[p] if side == 0 else partners[p])
                 moved[count] = me
                 count += 1
                 for k in range(dims):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import exact_exp
-from sim.jit import AHEAD, compiled, prefetch_row
+from sim.jit import AHEAD, compiled, prefetch_row, unsigned
 
 MODES = ("none", "imposed", "co_created")  # vision.mode, coded by position for compiled code
 NONE, IMPOSED, CO_CREATED = range(3)
@@ -280,7 +280,7 @@ def realign(vision, rows, aligned, shared, tolerance) -> None:
     last = rows.size - 1
     for r in range(rows.size):
         prefetch_row(vision, rows[min(r + AHEAD, last)])
-        exponents[r] = _exponent(vision[rows[r]], shared, tolerance)
+        exponents[r] = _exponent(vision[unsigned(rows[r])], shared, tolerance)
     exact_exp.exp_in_place(exponents)
     for r in range(rows.size):
-        aligned[rows[r]] = exponents[r]
+        aligned[unsigned(rows[r])] = exponents[r]

@@ -225,23 +225,31 @@ def gain_of(mode, voice, heard, voice_ownership):
 @compiled(inline=True)
 def alignment_of(point: np.ndarray, shared: np.ndarray, tolerance: float) -> float:
     """Gaussian alignment of one vision with the shared vision, in (0, 1]."""
-    return exact_exp.exp(_exponent(point, shared, tolerance))
+    squared = _squared_distance(point, shared)
+    return exact_exp.exp(_exponent(squared, point.size, tolerance))
 
 
 @compiled(inline=True)
-def _exponent(point, shared, tolerance):
-    """``-d^2 / (2 tau^2)`` for one vision: its alignment is ``exp`` of this."""
-    dims = point.size
+def _squared_distance(point, shared):
+    """``||v - S||^2``, summed over the dimensions in order."""
     sq = 0.0
-    for k in range(dims):
+    for k in range(point.size):
         diff = point[k] - shared[k]
         sq += diff * diff
-    return -(sq / dims) / (2.0 * tolerance**2)
+    return sq
 
 
-# alignment, realign and summed_alignment take exp in a loop of their own
-# (sim.exact_exp.exp_in_place: glibc's exp to the bit, several values at a time; with libm's
-# exp, a call, in the loop, the distances around it were computed one vision at a time)
+@compiled(inline=True)
+def _exponent(squared, dims, tolerance):
+    """``-d^2 / (2 tau^2)`` from ``||v - S||^2``: a vision's alignment is ``exp`` of this."""
+    return -(squared / dims) / (2.0 * tolerance**2)
+
+
+# alignment, realign and summed_alignment compute many alignments in three passes, each a
+# compiled function of its own: squared distances (a row at a time), exponents (two
+# divisions, several actors at a time), then sim.exact_exp.exp_in_place (glibc's exp to the
+# bit, several at a time). In one loop the divisions and exp waited on each row's sum
+# (100,000 visions of 5 dimensions: 0.92 -> 0.50 ms).
 
 
 @compiled
@@ -249,38 +257,47 @@ def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.nd
     """:func:`alignment_of` every actor's vision (rows of ``vision``)."""
     out = np.empty(vision.shape[0])
     for i in range(out.size):
-        out[i] = _exponent(vision[i], shared, tolerance)
-    exact_exp.exp_in_place(out)
+        out[i] = _squared_distance(vision[i], shared)
+    _exp_of_exponents(out, vision.shape[1], tolerance)
     return out
+
+
+@compiled
+def _exp_of_exponents(squared, dims, tolerance):
+    """Replace squared distances by their alignments (:func:`_exponent`, then exp)."""
+    for i in range(squared.size):
+        squared[i] = _exponent(squared[i], dims, tolerance)
+    exact_exp.exp_in_place(squared)
 
 
 @compiled
 def summed_alignment(vision, chosen, centre, tolerance):
     """The sum, in actor order, of the :func:`alignment_of` the chosen (0/1) actors with ``centre``.
 
-    Every actor's exponent is written (a chosen one's is kept: no branch on who is chosen), then
-    exp is taken of the chosen ones' in a loop of its own, then they are summed.
+    Every actor's squared distance is written (a chosen one's is kept: no branch on who is
+    chosen), then the chosen ones' alignments are computed, then summed.
     """
-    exponents = np.empty(chosen.size)
+    squared = np.empty(chosen.size)
     count = 0
     for i in range(chosen.size):
-        exponents[count] = _exponent(vision[i], centre, tolerance)
+        squared[count] = _squared_distance(vision[i], centre)
         count += chosen[i]
-    exact_exp.exp_in_place(exponents[:count])
+    kept = squared[:count]
+    _exp_of_exponents(kept, vision.shape[1], tolerance)
     total = 0.0
     for r in range(count):
-        total += exponents[r]
+        total += kept[r]
     return total
 
 
 @compiled
 def realign(vision, rows, aligned, shared, tolerance) -> None:
     """Recompute in place the :func:`alignment` of the actors in ``rows`` (whose visions moved)."""
-    exponents = np.empty(rows.size)
+    squared = np.empty(rows.size)
     last = rows.size - 1
     for r in range(rows.size):
         prefetch_row(vision, rows[min(r + AHEAD, last)])
-        exponents[r] = _exponent(vision[unsigned(rows[r])], shared, tolerance)
-    exact_exp.exp_in_place(exponents)
+        squared[r] = _squared_distance(vision[unsigned(rows[r])], shared)
+    _exp_of_exponents(squared, vision.shape[1], tolerance)
     for r in range(rows.size):
-        aligned[unsigned(rows[r])] = exponents[r]
+        aligned[unsigned(rows[r])] = squared[r]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.jit import compiled
+from sim.jit import compiled, unsigned
 
 
 def pushing_leaders(
@@ -41,8 +41,8 @@ def led_members(org, leader, acting, alignment, threshold):
     active_orgs = np.zeros(org.max() + 1 if org.size else 0, dtype=np.uint8)
     for i in range(org.size):
         if leader[i] and acting[i] and alignment[i] >= threshold:
-            active_orgs[org[i]] = 1
+            active_orgs[unsigned(org[i])] = 1
     reached = np.empty(org.size, dtype=np.uint8)
     for i in range(org.size):
-        reached[i] = active_orgs[org[i]] and not leader[i]
+        reached[i] = active_orgs[unsigned(org[i])] and not leader[i]
     return reached

@@ -53,7 +53,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from bench_model import load, shortened  # noqa: E402
 
-from sim import loop, network  # noqa: E402
+from sim import loop, network, pcg64  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.jit import compiled  # noqa: E402
 from sim.mechanisms import dialogue, vision  # noqa: E402
@@ -130,7 +130,7 @@ def _dialogue_pieces(actors, fixed, seg, rng) -> list[tuple[str, object]]:
     n = actors.intrinsic.size
     speakers = np.flatnonzero(rng.random(n) < seg.talk_rate)
     partners = dialogue.draw_neighbours(fixed.indptr, fixed.indices, fixed.well_mixed, n,
-                                        speakers, rng)  # fmt: skip
+                                        speakers, rng, pcg64.state_of(rng))  # fmt: skip
     uniforms = np.empty(n + 2 * speakers.size)
     pieces = [(f"random numbers ({uniforms.size:,} uniforms)", lambda: rng.random(out=uniforms))]
     if seg.talk_rate <= 0:

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim import clusters, kernel
+from sim import clusters, kernel, pcg64
 from sim.jit import compiled
 from sim.kernel import S
 from sim.mechanisms import accountability, dialogue, leaders, progress, push, vision
@@ -150,7 +150,7 @@ def new_carry(size: int, dims: int, sample_size: int, cluster_distance: float) -
 
 
 @compiled
-def run_steps(actors, fixed, seg, carry, table, first_row, first_step, count, rng):
+def run_steps(actors, fixed, seg, carry, table, first_row, first_step, count, rng, stream):
     """Take ``count`` steps, numbered from ``first_step``, writing rows from ``first_row``.
 
     Returns:
@@ -159,17 +159,17 @@ def run_steps(actors, fixed, seg, carry, table, first_row, first_step, count, rn
     acting = actors.acting
     for t in range(count):
         acting = _step(actors, acting, fixed, seg, carry, table[first_row + t], first_step + t,
-                       rng)  # fmt: skip
+                       rng, stream)  # fmt: skip
     return acting
 
 
 @compiled
-def _step(actors, acting, fixed, seg, carry, row, step, rng):
+def _step(actors, acting, fixed, seg, carry, row, step, rng, stream):
     """One step, in the order of the module docstring; returns its choices."""
     costs = np.zeros(N_COSTS)
     held, pairs, moved = dialogue.talk(
         actors.vision, fixed.indptr, fixed.indices, fixed.well_mixed, seg.talk_rate,
-        seg.talk_confidence, seg.talk_convergence, seg.talk_weights, rng, fixed.delta,
+        seg.talk_confidence, seg.talk_convergence, seg.talk_weights, rng, stream, fixed.delta,
         fixed.moved,
     )  # fmt: skip
     costs[COSTS.CONVENING] += seg.talk_cost * held
@@ -179,9 +179,9 @@ def _step(actors, acting, fixed, seg, carry, row, step, rng):
     pushing = seg.push_incentive > 0 and scalars[C.SPENT] < seg.budget
     led = _led(actors, acting, seg)
     n = acting.size
-    decision_draws = rng.random(n)
-    push_draws = rng.random(n) if pushing else _NONE
-    lead_draws = rng.random(n) if led.any() else _NONE
+    decision_draws = pcg64.uniforms(rng, stream, n)
+    push_draws = pcg64.uniforms(rng, stream, n) if pushing else _NONE
+    lead_draws = pcg64.uniforms(rng, stream, n) if led.any() else _NONE
     seen = carry.seen if scalars[C.SEEN] else _NONE
     new_acting, sums, by_sector, tallies, seen_now, counted = kernel.actor_passes(
         actors.sector, actors.vision, actors.intrinsic, actors.disposition, actors.undermining,

@@ -28,7 +28,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import kernel, loop, metrics
+from sim import kernel, loop, metrics, pcg64
 from sim.agents import Actor, initial_state
 from sim.config import Scenario, changeable_mid_run
 from sim.loading import ConfigError
@@ -235,7 +235,8 @@ class PushPullModel(mesa.Model):
         rows = self.recorder.reserve(count)
         actors = loop.Actors(*(_bytes(getattr(s, name)) for name in loop.Actors._fields))
         acting = loop.run_steps(actors, self._fixed, self._segment, self._carry,
-                                self.recorder.data, rows, first, count, self.rng)  # fmt: skip
+                                self.recorder.data, rows, first, count, self.rng,
+                                pcg64.state_of(self.rng))  # fmt: skip
         self.recorder.rows += count
         s.acting = acting.view(bool)
         self._handed = (s.acting, s.vision)

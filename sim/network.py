@@ -25,6 +25,7 @@ from functools import cached_property
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from sim import pcg64
 from sim.jit import compiled, unsigned
 
 
@@ -224,18 +225,22 @@ def _sort_row(row: np.ndarray) -> None:
 
 def random_neighbours(graph: Graph, actors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One uniformly drawn neighbour per actor (-1 for isolated actors)."""
-    return draw_neighbours(graph.indptr, graph.indices, graph.well_mixed, graph.n, actors, rng)
+    return draw_neighbours(graph.indptr, graph.indices, graph.well_mixed, graph.n, actors, rng,
+                           pcg64.state_of(rng))  # fmt: skip
 
 
 @compiled
-def draw_neighbours(indptr, indices, well_mixed, n, actors, rng):
-    """:func:`random_neighbours` from the graph's arrays (compiled; same draws as numpy's)."""
+def draw_neighbours(indptr, indices, well_mixed, n, actors, rng, stream):
+    """:func:`random_neighbours` from the graph's arrays (compiled; same draws as numpy's).
+
+    ``stream`` is :func:`sim.pcg64.state_of` ``rng``.
+    """
     if well_mixed:
         partner = rng.integers(0, n - 1, size=actors.size)
         for p in range(actors.size):
             partner[p] += partner[p] >= actors[p]  # anyone but oneself
         return partner
-    return _pick(indptr, indices, actors, rng.random(actors.size))
+    return _pick(indptr, indices, actors, pcg64.uniforms(rng, stream, actors.size))
 
 
 @compiled

@@ -23,6 +23,7 @@ import functools
 
 import numpy as np
 
+from sim import pcg64
 from sim.jit import AHEAD, compiled, prefetch_row, unsigned
 from sim.network import Graph, draw_neighbours
 
@@ -59,7 +60,7 @@ def dialogue_step(
     n = vision.shape[0]
     held, pairs, _ = talk(
         moved, graph.indptr, graph.indices, graph.well_mixed, rate, confidence, convergence,
-        owa_weights_cached(vision.shape[1], focus), rng,
+        owa_weights_cached(vision.shape[1], focus), rng, pcg64.state_of(rng),
         np.zeros(vision.shape), np.empty(2 * n, dtype=np.int64),
     )  # fmt: skip
     return (moved if pairs else vision), held, pairs
@@ -67,7 +68,7 @@ def dialogue_step(
 
 @compiled
 def talk(vision, indptr, indices, well_mixed, rate, confidence, convergence, weights, rng,
-         delta, moved):  # fmt: skip
+         stream, delta, moved):  # fmt: skip
     """One round of dialogues in place (compiled): who talks, with whom, who converges.
 
     ``delta`` (N x K zeros, left zeroed) and ``moved`` (length >= 2 N) are scratch: see
@@ -80,8 +81,8 @@ def talk(vision, indptr, indices, well_mixed, rate, confidence, convergence, wei
     n = vision.shape[0]
     if rate <= 0 or n < 2:
         return 0, 0, 0
-    speakers = _below(rng.random(n), rate)
-    partners = draw_neighbours(indptr, indices, well_mixed, n, speakers, rng)
+    speakers = _below(pcg64.uniforms(rng, stream, n), rate)
+    partners = draw_neighbours(indptr, indices, well_mixed, n, speakers, rng, stream)
     summed = delta if convergence > 0 else delta[:0]  # without moves, nothing to sum
     agree, held, pairs = _agreeing_pairs(vision, speakers, partners, confidence, weights, summed)
     if pairs == 0 or convergence <= 0:

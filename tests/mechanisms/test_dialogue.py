@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from sim import pcg64
 from sim.config import Scenario
 from sim.mechanisms.dialogue import (
     _agreeing_pairs,
@@ -245,8 +246,9 @@ def test_moves_are_summed_in_the_defined_order_to_the_bit(seed: int) -> None:
     graph = build_graph("well_mixed", np.zeros(n, dtype=np.int64), 0, 0.0, 0.0, rng)
     vision = rng.random((n, 5))
     after = vision.copy()
+    talker = np.random.default_rng(seed)
     held, pairs, count = talk(after, graph.indptr, graph.indices, graph.well_mixed, 0.7, 0.35,
-                              0.3, owa_weights(5, 0.5), np.random.default_rng(seed),
+                              0.3, owa_weights(5, 0.5), talker, pcg64.state_of(talker),
                               np.zeros(vision.shape), np.empty(2 * n, dtype=np.int64))  # fmt: skip
     draws = np.random.default_rng(seed)  # the same draws again, for the reference
     speakers = np.flatnonzero(draws.random(n) < 0.7)

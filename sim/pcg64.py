@@ -6,7 +6,7 @@ machine, and a step at 100,000 actors draws two to four such arrays. :func:`unif
 advances the generator's own state in place, as numpy's PCG64 does (O'Neill 2014: a 128-bit
 linear congruential step ``s' = s * M + inc``, then the XSL-RR output, a rotation of the two
 halves xored), and turns each 64-bit output into a double as numpy does (its top 53 bits
-times 2^-53): 0.23 ms for the same 100,000 values. The generator is left in the state numpy
+times 2^-53): 0.19 ms for the same 100,000 values. The generator is left in the state numpy
 would leave it in, so draws made afterwards by numpy or numba follow on exactly.
 
 :func:`state_of` finds the generator's state in memory (``bit_generator.ctypes``) and checks
@@ -58,18 +58,61 @@ def _state_view(bits: np.random.BitGenerator) -> np.ndarray:
 
 @compiled
 def uniforms(rng, state, n):
-    """``rng.random(n)``, drawn from ``state`` (:func:`state_of` of ``rng``) unless empty."""
+    """``rng.random(n)``, drawn from ``state`` (:func:`state_of` of ``rng``) unless empty.
+
+    Two states are advanced side by side, each two steps at a time (``s'' = s M^2 + inc
+    (M + 1)``), so one's multiplications run while the other's wait: 0.27 -> 0.19 ms for
+    100,000 values.
+    """
     if state.size == 0:
         return rng.random(n)
+    return _drawn(state, n)
+
+
+@compiled
+def _drawn(state, n):
+    """:func:`uniforms` from a PCG64 ``state`` (advanced in place)."""
     out = np.empty(n)
-    low, high, inc_low, inc_high = state[0], state[1], state[2], state[3]
-    for i in range(n):
-        carried = _high_word(low, _LOW) + low * _HIGH + high * _LOW
-        low = low * _LOW + inc_low
-        high = carried + inc_high + np.uint64(low < inc_low)
-        out[i] = _xsl_rr(low, high) * _TO_UNIT
+    low, high = state[0], state[1]
+    inc = (state[2], state[3])
+    jump = _times(_LOW, _HIGH, _LOW, _HIGH)  # M^2
+    jump_inc = _times(inc[0], inc[1], _LOW + np.uint64(1), _HIGH)  # inc (M + 1); M is odd
+    first = _step(low, high, (_LOW, _HIGH), inc)
+    second = _step(first[0], first[1], (_LOW, _HIGH), inc)
+    for pair in range(n // 2):
+        out[2 * pair] = _unit(first)
+        out[2 * pair + 1] = _unit(second)
+        low, high = second
+        first = _step(first[0], first[1], jump, jump_inc)
+        second = _step(second[0], second[1], jump, jump_inc)
+    if n % 2:
+        out[n - 1] = _unit(first)
+        low, high = first
     state[0], state[1] = low, high
     return out
+
+
+@compiled(inline=True)
+def _step(low, high, multiplier, increment):
+    """``s * multiplier + increment`` modulo 2^128, in (low, high) words."""
+    product = _times(low, high, multiplier[0], multiplier[1])
+    total = product[0] + increment[0]
+    return total, product[1] + increment[1] + np.uint64(total < increment[0])
+
+
+@compiled(inline=True)
+def _times(low, high, other_low, other_high):
+    """The product modulo 2^128 of two 128-bit numbers given in (low, high) words."""
+    return low * other_low, _high_word(low, other_low) + low * other_high + high * other_low
+
+
+@compiled(inline=True)
+def _unit(state):
+    """numpy's double from the 64-bit output of ``state``: its top 53 bits times 2^-53.
+
+    Converted as a signed integer (it is below 2^53): x86-64 converts those in one instruction.
+    """
+    return np.int64(_xsl_rr(state[0], state[1])) * _TO_UNIT
 
 
 @compiled(inline=True)

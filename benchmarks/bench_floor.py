@@ -12,7 +12,8 @@ the model's own arrays, each piece of work that any implementation giving the sa
 has to do every step, with the fastest kernel at hand (best of 5 x 30 calls):
 
 * the random numbers: one uniform per actor for the choice, and at least one per speaker and
-  one per partner of this step's dialogues (the fewest any way of drawing speakers can use);
+  one per partner of this step's dialogues (the fewest any way of drawing speakers can use),
+  drawn as the model draws them (:func:`sim.pcg64.uniforms`, numpy's PCG64 stream);
 * the conversations: each speaker reads its partner's vision and compares their perceived
   distance with the confidence (:func:`sim.mechanisms.dialogue._agreeing_pairs`, which sorts
   the differences only for the rare pairs at the threshold), and the pairs that agree
@@ -131,8 +132,9 @@ def _dialogue_pieces(actors, fixed, seg, rng) -> list[tuple[str, object]]:
     speakers = np.flatnonzero(rng.random(n) < seg.talk_rate)
     partners = dialogue.draw_neighbours(fixed.indptr, fixed.indices, fixed.well_mixed, n,
                                         speakers, rng, pcg64.state_of(rng))  # fmt: skip
-    uniforms = np.empty(n + 2 * speakers.size)
-    pieces = [(f"random numbers ({uniforms.size:,} uniforms)", lambda: rng.random(out=uniforms))]
+    count, stream = n + 2 * speakers.size, pcg64.state_of(rng)
+    pieces = [(f"random numbers ({count:,} uniforms)",
+               lambda: pcg64.uniforms(rng, stream, count))]  # fmt: skip
     if seg.talk_rate <= 0:
         return pieces
     visions, moved = actors.vision.copy(), np.empty(2 * n, dtype=np.int64)

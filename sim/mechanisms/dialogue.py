@@ -71,8 +71,8 @@ def talk(vision, indptr, indices, well_mixed, rate, confidence, convergence, wei
          stream, delta, moved):  # fmt: skip
     """One round of dialogues in place (compiled): who talks, with whom, who converges.
 
-    ``delta`` (N x K zeros, left zeroed) and ``moved`` (length >= 2 N) are scratch: see
-    :func:`move_agreeing`.
+    ``stream`` is :func:`sim.pcg64.state_of` ``rng``. ``delta`` (N x K zeros, left zeroed) and
+    ``moved`` (length >= 2 N) are scratch: see :func:`move_agreeing`.
 
     Returns:
         ``(held, pairs, count)``: dialogues held, pairs that converged, and how many entries

@@ -53,3 +53,9 @@ def test_other_bit_generators_are_drawn_by_numpy(bits) -> None:
     stream = pcg64.state_of(rng)
     assert stream.size == 0
     assert np.array_equal(pcg64.uniforms(rng, stream, 25), reference.random(25))
+
+
+def test_generators_seeded_alike_keep_states_of_their_own() -> None:
+    first, second = np.random.default_rng(9), np.random.default_rng(9)
+    drawn = pcg64.uniforms(first, pcg64.state_of(first), 5)
+    assert np.array_equal(pcg64.uniforms(second, pcg64.state_of(second), 5), drawn)

@@ -97,6 +97,13 @@ def unsigned(index):
 AHEAD = 48
 
 
+@compiled(inline=True)
+def row_ahead(rows, position):
+    """The row a loop over ``rows`` reads :data:`AHEAD` iterations after ``position`` (the last
+    row near the end): the one to prefetch now."""
+    return rows[min(position + AHEAD, rows.size - 1)]
+
+
 @intrinsic
 def prefetch_row(typingctx, array, row):
     """Ask the CPU to start loading row ``row`` of a 2-D ``array``, and go on.

@@ -24,7 +24,7 @@ import functools
 import numpy as np
 
 from sim import pcg64
-from sim.jit import AHEAD, compiled, prefetch_row, unsigned
+from sim.jit import compiled, prefetch_row, row_ahead, unsigned
 from sim.network import Graph, draw_neighbours
 
 
@@ -134,11 +134,10 @@ def _agreeing_pairs(vision, speakers, partners, confidence, weights, delta):
     held = pairs = 0
     # out of the loop: an allocation inside it, even one never reached, made it 2x slower
     scratch = np.empty(dims)
-    last = speakers.size - 1
     for p in range(speakers.size):
-        prefetch_row(vision, partners[min(p + AHEAD, last)])
+        prefetch_row(vision, row_ahead(partners, p))
         if delta.shape[0]:  # the speaker's move is summed here: its row too
-            prefetch_row(delta, speakers[min(p + AHEAD, last)])
+            prefetch_row(delta, row_ahead(speakers, p))
         if partners[p] < 0:
             continue
         held += 1
@@ -224,17 +223,15 @@ def move_agreeing(vision, speakers, partners, agree, convergence, delta, moved):
         How many entries of ``moved`` were written.
     """
     dims = vision.shape[1]
-    last = speakers.size - 1
     for p in range(speakers.size):
-        ahead = partners[min(p + AHEAD, last)]
-        prefetch_row(delta, ahead)
+        prefetch_row(delta, row_ahead(partners, p))
         if agree[p]:
             me, other = unsigned(partners[p]), unsigned(speakers[p])
             for k in range(dims):
                 delta[me, k] += vision[other, k] - vision[me, k]
     count = 0
     for p in range(speakers.size):
-        ahead = partners[min(p + AHEAD, last)]
+        ahead = row_ahead(partners, p)
         prefetch_row(vision, ahead)
         prefetch_row(delta, ahead)
         if agree[p]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import exact_exp
-from sim.jit import AHEAD, compiled, prefetch_row, unsigned
+from sim.jit import compiled, prefetch_row, row_ahead, unsigned
 
 MODES = ("none", "imposed", "co_created")  # vision.mode, coded by position for compiled code
 NONE, IMPOSED, CO_CREATED = range(3)
@@ -294,9 +294,8 @@ def summed_alignment(vision, chosen, centre, tolerance):
 def realign(vision, rows, aligned, shared, tolerance) -> None:
     """Recompute in place the :func:`alignment` of the actors in ``rows`` (whose visions moved)."""
     squared = np.empty(rows.size)
-    last = rows.size - 1
     for r in range(rows.size):
-        prefetch_row(vision, rows[min(r + AHEAD, last)])
+        prefetch_row(vision, row_ahead(rows, r))
         squared[r] = _squared_distance(vision[unsigned(rows[r])], shared)
     _exp_of_exponents(squared, vision.shape[1], tolerance)
     for r in range(rows.size):

@@ -114,7 +114,7 @@ def floor_pieces(model: PushPullModel) -> list[tuple[str, float]]:
         pieces.append(
             (
                 f"one float sum over every tie ({fixed.indices.size:,} ties)",
-                lambda: network.csr_mean(fixed.indptr, fixed.indices, actors.pull),
+                lambda: network.csr_mean(fixed.walk, actors.pull),
             )
         )
     state = [getattr(actors, f).copy() for f in ("intrinsic", "undermining", "habit", "belief",

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim import clusters, kernel, pcg64
+from sim import clusters, kernel, network, pcg64
 from sim.jit import compiled
 from sim.kernel import S
 from sim.mechanisms import accountability, dialogue, leaders, progress, push, vision
@@ -86,6 +86,7 @@ class Fixed(NamedTuple):
 
     indptr: np.ndarray
     indices: np.ndarray
+    walk: network.Walk  # the rows again, ordered for walks over every tie
     well_mixed: bool
     n_sectors: int
     sector_sizes: np.ndarray  # float, at least 1
@@ -120,7 +121,7 @@ class Segment(NamedTuple):
     in_convener: np.ndarray  # uint8
     reached: np.ndarray  # uint8: under the authority's push
     net_cost: np.ndarray
-    propensity: np.ndarray
+    propensity_by_type: np.ndarray  # propensity to sanction, by social type code
     push_incentive: float
     budget: float  # inf without a budget
     monitoring_cost: float
@@ -187,8 +188,8 @@ def _step(actors, acting, fixed, seg, carry, row, step, rng, stream):
         actors.sector, actors.vision, actors.intrinsic, actors.disposition, actors.undermining,
         actors.sensitivity, actors.habit, actors.ownership, actors.champion, actors.social_type,
         actors.belief, acting, actors.pressure, actors.pull, actors.alignment,
-        actors.sanction_felt, actors.sanctioners, fixed.indptr, fixed.indices, fixed.well_mixed,
-        seg.net_cost, seg.reached, led, seg.propensity, fixed.n_sectors, pushing,
+        actors.sanction_felt, actors.sanctioners, fixed.indptr, fixed.walk, fixed.well_mixed,
+        seg.net_cost, seg.reached, led, seg.propensity_by_type, fixed.n_sectors, pushing,
         scalars[C.HAS_SHARED] > 0, scalars[C.PROGRESS_SIGNAL], seg.tolerance, decision_draws,
         push_draws, lead_draws, seg.levers, seen, carry.counts, scalars[C.COUNTED] > 0,
     )  # fmt: skip

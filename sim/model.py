@@ -128,7 +128,6 @@ class PushPullModel(mesa.Model):
         )
         self.in_convener = s.sector == self.sector_names.index(p.convener)
         self.net_cost = cooperation.material_cost(self._effort(), p.decision.public_return)
-        self.propensity = accountability.sanction_propensity(s.social_type, p.accountability.rules)
         self._segment = self._segment_arrays()
         self._carry.scalars[loop.C.ALIGNED] = 0.0  # the tolerance may have changed
 
@@ -158,7 +157,7 @@ class PushPullModel(mesa.Model):
             in_convener=_bytes(self.in_convener),
             reached=_bytes(self.under_authority),
             net_cost=self.net_cost,
-            propensity=self.propensity,
+            propensity_by_type=accountability.propensity_by_type(acc.rules),
             push_incentive=float(q.incentive),
             budget=math.inf if q.budget is None else float(q.budget),
             monitoring_cost=q.monitoring_cost,
@@ -178,6 +177,7 @@ class PushPullModel(mesa.Model):
         return loop.Fixed(
             indptr=graph.indptr,
             indices=graph.indices,
+            walk=graph.walk,
             well_mixed=graph.well_mixed,
             n_sectors=len(self.sector_names),
             sector_sizes=np.maximum(self.sector_sizes, 1).astype(float),

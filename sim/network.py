@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -45,6 +46,11 @@ class Graph:
         return np.diff(self.indptr)
 
     @cached_property
+    def walk(self) -> Walk:
+        """The rows again, ordered for walks over every tie (:class:`Walk`)."""
+        return degree_walk(self.indptr, self.indices)
+
+    @cached_property
     def adjacency(self) -> csr_matrix:
         """Sparse adjacency matrix (compiled mat-vec for neighbour counts)."""
         data = np.ones(self.indices.size, dtype=np.float64)
@@ -58,6 +64,48 @@ class Graph:
         graph.add_nodes_from(range(self.n))
         graph.add_edges_from(zip(self.rows.tolist(), self.indices.tolist(), strict=True))
         return graph
+
+
+#: Rows are ordered by degree within blocks of this many consecutive actors (:class:`Walk`).
+WALK_BLOCK = 4096
+
+
+class Walk(NamedTuple):
+    """A graph's rows (each actor's ties, in the same order) ordered by degree within blocks.
+
+    A loop over a row's ties ends where the row ends; with degrees varying from actor to actor
+    (a rewired lattice's run from 4 to 15), the CPU mispredicted most of these ends, and a
+    walk over every tie of 100,000 actors spent half its time recovering: 1.18 -> 0.63 ms for
+    a float sum, 1.22 -> 0.66 ms for two sums, with the rows of each degree together. Blocks
+    of :data:`WALK_BLOCK` consecutive actors keep neighbours' values near in memory (rows
+    sorted over the whole population: 0.67-0.69 ms). Each actor's ties keep their order, so
+    every sum over a row is the same to the last bit.
+    """
+
+    order: np.ndarray  # int32: the actor whose row is at each position
+    indptr: np.ndarray  # int64, as Graph.indptr but by position
+    indices: np.ndarray  # int32
+
+
+def degree_walk(indptr: np.ndarray, indices: np.ndarray) -> Walk:
+    """The :class:`Walk` of a CSR graph: rows by (block, degree, actor)."""
+    n = indptr.size - 1
+    degree = np.diff(indptr)
+    order = np.lexsort((degree, np.arange(n) // WALK_BLOCK)).astype(np.int32)  # stable
+    walk_indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(degree[order], out=walk_indptr[1:])
+    return Walk(order, walk_indptr, _rows_in_order(indptr, indices, order, walk_indptr))
+
+
+@compiled
+def _rows_in_order(indptr, indices, order, walk_indptr):
+    """``indices`` with the rows rearranged in ``order``."""
+    out = np.empty(indices.size, dtype=np.int32)
+    for p in range(order.size):
+        start = indptr[order[p]]
+        for k in range(walk_indptr[p], walk_indptr[p + 1]):
+            out[k] = indices[start + k - walk_indptr[p]]
+    return out
 
 
 def build_graph(
@@ -264,50 +312,54 @@ def neighbour_mean(graph: Graph, values: np.ndarray) -> np.ndarray:
         return np.full(graph.n, values.mean())
     if values.dtype == np.bool_:
         values = values.view(np.uint8)  # compiled bool loads are ~3x slower than bytes
-    return csr_mean(graph.indptr, graph.indices, values)
+    return csr_mean(graph.walk, values)
 
 
 @compiled
-def csr_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Row means of a 0/1 CSR matrix times ``values`` (one compiled pass, no sparse object)."""
-    n = indptr.size - 1
-    out = np.empty(n)
-    for i in range(n):
+def csr_mean(walk: Walk, values: np.ndarray) -> np.ndarray:
+    """Row means of a 0/1 CSR matrix (its :class:`Walk`) times ``values`` (one compiled pass)."""
+    order, indptr, indices = walk
+    out = np.empty(order.size)
+    for p in range(order.size):
         total = 0.0
-        for k in range(unsigned(indptr[i]), unsigned(indptr[i + 1])):
+        for k in range(unsigned(indptr[p]), unsigned(indptr[p + 1])):
             total += values[unsigned(indices[k])]
-        out[i] = total / max(indptr[i + 1] - indptr[i], 1)
+        out[unsigned(order[p])] = total / max(indptr[p + 1] - indptr[p], 1)
     return out
 
 
 @compiled
-def count_acting(indptr, indices, acting, counts):
+def count_acting(walk, acting, counts):
     """``counts[i]``: how many of actor i's neighbours act (``acting`` as 0/1 bytes)."""
-    for i in range(counts.size):
+    order, indptr, indices = walk
+    for p in range(order.size):
         total = 0
-        for k in range(unsigned(indptr[i]), unsigned(indptr[i + 1])):
+        for k in range(unsigned(indptr[p]), unsigned(indptr[p + 1])):
             total += acting[unsigned(indices[k])]
-        counts[i] = total
+        counts[unsigned(order[p])] = total
 
 
 @compiled
-def recount_acting(indptr, indices, before, after, counts):
+def recount_acting(walk, before, after, counts):
     """Move :func:`count_acting`'s counts from the choices ``before`` to ``after``.
 
     Only the ties of actors whose choice changed are walked: ties are stored both ways, so
     actor j's row lists every actor whose count includes j. Counts are integers, so the
     result equals a fresh count exactly. Who changed is listed first, without a branch (a
-    third of the choices change, at random: 0.78 -> 0.66 ms at 100,000 actors).
+    third of the choices change, at random: 0.78 -> 0.66 ms at 100,000 actors), in the walk's
+    order, so rows of one degree follow each other.
     """
-    changed = np.empty(after.size, dtype=np.int32)
+    order, indptr, indices = walk
+    changed = np.empty(order.size, dtype=np.int32)
     count = 0
-    for j in range(after.size):
-        changed[count] = j
+    for p in range(order.size):
+        j = unsigned(order[p])
+        changed[count] = p
         count += after[j] != before[j]
     for q in range(count):
-        j = changed[q]
-        change = np.int32(2 * np.int32(after[j]) - 1)
-        for k in range(unsigned(indptr[j]), unsigned(indptr[j + 1])):
+        p = unsigned(changed[q])
+        change = np.int32(2 * np.int32(after[unsigned(order[p])]) - 1)
+        for k in range(unsigned(indptr[p]), unsigned(indptr[p + np.uint64(1)])):
             counts[unsigned(indices[k])] += change
 
 

@@ -103,7 +103,7 @@ def test_neighbour_shares_follow_the_choices_even_when_replaced(name: str, overr
             model.state.acting = ~model.state.acting
         model.step()
         acting = model.state.acting.view(np.uint8)
-        assert np.array_equal(model._carry.seen, csr_mean(graph.indptr, graph.indices, acting))
+        assert np.array_equal(model._carry.seen, csr_mean(graph.walk, acting))
 
 
 @pytest.mark.parametrize("name", sorted(ADVANCE_CASES))

@@ -6,11 +6,13 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from sim import network
 from sim.network import (
     Graph,
     build_graph,
     count_acting,
     csr_mean,
+    degree_walk,
     neighbour_mean,
     random_neighbours,
     recount_acting,
@@ -170,13 +172,38 @@ def test_counts_moved_along_changed_choices_equal_a_fresh_count(kind: str) -> No
     rng = np.random.default_rng(7)
     before = (rng.random(g.n) < 0.5).astype(np.uint8)
     counts = np.zeros(g.n, dtype=np.int32)
-    count_acting(g.indptr, g.indices, before, counts)
+    count_acting(g.walk, before, counts)
     for flip_share in (0.0, 0.05, 0.2, 0.9, 1.0):
         after = np.where(rng.random(g.n) < flip_share, 1 - before, before).astype(np.uint8)
-        recount_acting(g.indptr, g.indices, before, after, counts)
+        recount_acting(g.walk, before, after, counts)
         fresh = np.zeros(g.n, dtype=np.int32)
-        count_acting(g.indptr, g.indices, after, fresh)
+        count_acting(g.walk, after, fresh)
         assert np.array_equal(counts, fresh)
-        assert np.array_equal(shares_of(g.indptr, counts), csr_mean(g.indptr, g.indices, after))
+        assert np.array_equal(shares_of(g.indptr, counts), csr_mean(g.walk, after))
         before = after
     assert 0 < counts.sum() < g.indices.size  # neither empty nor full: the test can fail
+
+
+@pytest.mark.parametrize("block", [7, network.WALK_BLOCK])
+def test_walk_holds_every_row_in_its_order_by_degree_within_blocks(monkeypatch, block) -> None:
+    """The walk's rows are the graph's rows, ties in the same order, sorted by degree within
+    blocks of consecutive actors; a sum over each row is the plain CSR's to the last bit."""
+    _, g = graph("small_world", rewiring=0.3)
+    monkeypatch.setattr(network, "WALK_BLOCK", block)
+    walk = degree_walk(g.indptr, g.indices)
+    assert sorted(walk.order.tolist()) == list(range(g.n))
+    for p, actor in enumerate(walk.order):
+        row = walk.indices[walk.indptr[p] : walk.indptr[p + 1]]
+        assert row.tolist() == g.indices[g.indptr[actor] : g.indptr[actor + 1]].tolist()
+    degree, block_of = np.diff(walk.indptr), walk.order // block
+    assert np.all(np.diff(block_of) >= 0)
+    assert np.all(np.diff(degree)[np.diff(block_of) == 0] >= 0)
+    assert np.unique(degree).size > 2  # degrees vary: the order is not the identity
+    assert not np.array_equal(walk.order, np.arange(g.n))
+    values = np.random.default_rng(4).random(g.n)
+    expected = np.zeros(g.n)
+    for i in range(g.n):
+        for j in g.indices[g.indptr[i] : g.indptr[i + 1]]:
+            expected[i] += values[j]  # in tie order, as the walk must add them
+    expected /= np.maximum(g.degree, 1)
+    assert np.array_equal(csr_mean(walk, values), expected)

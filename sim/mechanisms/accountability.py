@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config import SOCIAL_TYPES
 from sim.jit import compiled
 from sim.mechanisms.cooperation import CONDITIONAL, FREE_RIDER
 from sim.mechanisms.push import controllingness
@@ -53,11 +54,17 @@ def active(measurement: float, peer_sanction: float) -> bool:
     return measurement > 0.0 and peer_sanction > 0.0
 
 
-def sanction_propensity(social_type: np.ndarray, rules: str) -> np.ndarray:
-    """Probability that an actor who acted sanctions a free-riding neighbour it sees."""
-    by_type = np.where(social_type == CONDITIONAL, 1.0, 0.5)
-    by_type = np.where(social_type == FREE_RIDER, 0.0, by_type)
+def propensity_by_type(rules: str) -> np.ndarray:
+    """Probability that an actor of each social type (indexed by its code), having acted,
+    sanctions a free-riding neighbour it sees."""
+    by_type = np.full(len(SOCIAL_TYPES), 0.5)
+    by_type[CONDITIONAL], by_type[FREE_RIDER] = 1.0, 0.0
     return by_type * RULE_LEGITIMACY[rules]
+
+
+def sanction_propensity(social_type: np.ndarray, rules: str) -> np.ndarray:
+    """:func:`propensity_by_type` of each actor's social type."""
+    return propensity_by_type(rules)[social_type]
 
 
 @compiled

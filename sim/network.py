@@ -89,12 +89,34 @@ class Walk(NamedTuple):
 
 def degree_walk(indptr: np.ndarray, indices: np.ndarray) -> Walk:
     """The :class:`Walk` of a CSR graph: rows by (block, degree, actor)."""
-    n = indptr.size - 1
-    degree = np.diff(indptr)
-    order = np.lexsort((degree, np.arange(n) // WALK_BLOCK)).astype(np.int32)  # stable
-    walk_indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(degree[order], out=walk_indptr[1:])
+    order = _degree_order(indptr, WALK_BLOCK)
+    walk_indptr = np.zeros(order.size + 1, dtype=np.int64)
+    np.cumsum(np.diff(indptr)[order], out=walk_indptr[1:])
     return Walk(order, walk_indptr, _rows_in_order(indptr, indices, order, walk_indptr))
+
+
+@compiled
+def _degree_order(indptr, block):
+    """Actors by (block, degree, actor): each block counting-sorted by degree (np.lexsort took
+    46 ms at a million actors, this 5)."""
+    n = indptr.size - 1
+    order = np.empty(n, dtype=np.int32)
+    for start in range(0, n, block):
+        end = min(start + block, n)
+        top = 0
+        for i in range(start, end):
+            top = max(top, indptr[i + 1] - indptr[i])
+        first = np.zeros(top + 1, dtype=np.int64)  # counts, then where each degree goes next
+        for i in range(start, end):
+            first[indptr[i + 1] - indptr[i]] += 1
+        at = start
+        for degree in range(top + 1):
+            first[degree], at = at, at + first[degree]
+        for i in range(start, end):
+            degree = indptr[i + 1] - indptr[i]
+            order[first[degree]] = i
+            first[degree] += 1
+    return order
 
 
 @compiled

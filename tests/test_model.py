@@ -13,6 +13,7 @@ import pytest
 from sim.agents import Actor, sector_counts
 from sim.config import PARAMETERS, Scenario
 from sim.loading import ConfigError, load_scenario
+from sim.mechanisms.accountability import sanction_propensity
 from sim.metrics import timeseries_columns
 from sim.model import PushPullModel
 from sim.network import csr_mean
@@ -104,6 +105,26 @@ def test_neighbour_shares_follow_the_choices_even_when_replaced(name: str, overr
         model.step()
         acting = model.state.acting.view(np.uint8)
         assert np.array_equal(model._carry.seen, csr_mean(graph.walk, acting))
+
+
+@pytest.mark.parametrize("kind", ["small_world", "well_mixed"])
+def test_who_stands_ready_to_sanction_is_the_propensity_weighted_share_of_neighbours(kind) -> None:
+    """Under peer sanctions each actor's sanctioners are the mean over its neighbours of
+    acting times the propensity of their social type and the rules, summed in tie order."""
+    model = PushPullModel(load_scenario(
+        "mutual_accountability", {"population.size": 300, "steps": 5, "network.kind": kind}
+    ))  # fmt: skip
+    s, graph = model.state, model.network
+    assert np.unique(s.social_type).size == 4  # every type, so every propensity, is read
+    for _ in range(3):
+        model.step()
+        willing = s.acting * sanction_propensity(s.social_type, model.params.accountability.rules)
+        if kind == "well_mixed":  # everyone's neighbours: the population, summed in order
+            expected = np.full(s.size, functools.reduce(float.__add__, willing.tolist()) / s.size)
+        else:
+            expected = csr_mean(graph.walk, willing)
+        assert np.array_equal(s.sanctioners, expected)
+        assert s.sanctioners.max() > 0
 
 
 @pytest.mark.parametrize("name", sorted(ADVANCE_CASES))

@@ -132,7 +132,7 @@ def actor_passes(
     for i in range(n):
         habit[i] = motivation.update_habit(habit[i], acting[i], lv.habit_rate)
     centre = np.zeros(vision_.shape[1]) if has_vision else _acting_centre(vision_, acting)
-    if lv.accountable:  # who stands ready to sanction: a second walk over the ties
+    if lv.accountable:  # who acted and who stands ready to sanction: one walk over every tie
         seen_now, ready = _acting_and_ready(walk, well_mixed, acting, social_type,
                                             propensity_by_type)  # fmt: skip
         counted = False

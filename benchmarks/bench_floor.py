@@ -130,9 +130,10 @@ def _dialogue_pieces(actors, fixed, seg, rng) -> list[tuple[str, object]]:
     """This step's random numbers; the conversations and the moves of agreeing pairs."""
     n = actors.intrinsic.size
     speakers = np.flatnonzero(rng.random(n) < seg.talk_rate)
+    stream = pcg64.state_of(rng)
     partners = dialogue.draw_neighbours(fixed.indptr, fixed.indices, fixed.well_mixed, n,
-                                        speakers, rng, pcg64.state_of(rng))  # fmt: skip
-    count, stream = n + 2 * speakers.size, pcg64.state_of(rng)
+                                        speakers, rng, stream)  # fmt: skip
+    count = n + 2 * speakers.size
     pieces = [(f"random numbers ({count:,} uniforms)",
                lambda: pcg64.uniforms(rng, stream, count))]  # fmt: skip
     if seg.talk_rate <= 0:

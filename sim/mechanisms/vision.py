@@ -258,12 +258,12 @@ def alignment(vision: np.ndarray, shared: np.ndarray, tolerance: float) -> np.nd
     out = np.empty(vision.shape[0])
     for i in range(out.size):
         out[i] = _squared_distance(vision[i], shared)
-    _exp_of_exponents(out, vision.shape[1], tolerance)
+    _alignments_from_squared(out, vision.shape[1], tolerance)
     return out
 
 
 @compiled
-def _exp_of_exponents(squared, dims, tolerance):
+def _alignments_from_squared(squared, dims, tolerance):
     """Replace squared distances by their alignments (:func:`_exponent`, then exp)."""
     for i in range(squared.size):
         squared[i] = _exponent(squared[i], dims, tolerance)
@@ -283,7 +283,7 @@ def summed_alignment(vision, chosen, centre, tolerance):
         squared[count] = _squared_distance(vision[i], centre)
         count += chosen[i]
     kept = squared[:count]
-    _exp_of_exponents(kept, vision.shape[1], tolerance)
+    _alignments_from_squared(kept, vision.shape[1], tolerance)
     total = 0.0
     for r in range(count):
         total += kept[r]
@@ -297,6 +297,6 @@ def realign(vision, rows, aligned, shared, tolerance) -> None:
     for r in range(rows.size):
         prefetch_row(vision, row_ahead(rows, r))
         squared[r] = _squared_distance(vision[unsigned(rows[r])], shared)
-    _exp_of_exponents(squared, vision.shape[1], tolerance)
+    _alignments_from_squared(squared, vision.shape[1], tolerance)
     for r in range(rows.size):
         aligned[unsigned(rows[r])] = squared[r]

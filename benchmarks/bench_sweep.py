@@ -74,7 +74,7 @@ def timed_run(cfg):
     start = time.process_time()
     result = run_scenario(cfg, progress=False)
     _MODEL_CPU[0] += time.process_time() - start
-    return result.summary, result.timeseries
+    return result.summary, result.series
 
 
 def bare_run(scenario: str, runs: int) -> float:

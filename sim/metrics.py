@@ -7,6 +7,7 @@ pure function of the time series and the scenario, so analysis code can recomput
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -130,24 +131,43 @@ class Recorder:
         """The row storage (``rows`` rows filled, the rest NaN), for writers that fill it."""
         return self._data
 
+    def recorded(self) -> Recorded:
+        """A copy of the rows recorded so far."""
+        return Recorded(tuple(self.columns), self._data[: self.rows].copy())
+
     def frame(self) -> pd.DataFrame:
         """The recorded rows as a DataFrame (``step`` as int)."""
-        data = self._data[: self.rows]
-        columns = {name: data[:, k].copy() for k, name in enumerate(self.columns)}
-        for name in INTEGER_COLUMNS:  # counts, when all present
-            if not np.isnan(columns[name]).any():
-                columns[name] = columns[name].astype(np.int64)
-        return pd.DataFrame(columns, copy=False)
+        return self.recorded().frame()
 
 
 INTEGER_COLUMNS = ("step", "vision_clusters", "dialogue_pairs")
 
 
-def summarize(ts: pd.DataFrame, scenario: Scenario, cant_not_share: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Recorded:
+    """A run's time series as the model records it: one float per step and column.
+
+    Sweeps read these arrays directly; a DataFrame is built only when asked for, as building
+    one and reading it back cost about 1 ms of a 15 ms default run.
+    """
+
+    columns: tuple[str, ...]
+    values: np.ndarray  # float64, one row per step, NaN where a value is missing
+
+    def frame(self) -> pd.DataFrame:
+        """The time series as a DataFrame (``step`` and the counts as int when complete)."""
+        columns = {name: self.values[:, k].copy() for k, name in enumerate(self.columns)}
+        for name in INTEGER_COLUMNS:
+            if not np.isnan(columns[name]).any():
+                columns[name] = columns[name].astype(np.int64)
+        return pd.DataFrame(columns, copy=False)
+
+
+def summarize(ts: Recorded, scenario: Scenario, cant_not_share: float) -> dict[str, Any]:
     """Summary metrics of one run from its time series."""
-    values = ts.to_numpy(dtype=float)  # one conversion; columns are read by position
+    values = ts.values  # columns are read by position
     column = {name: values[:, k] for k, name in enumerate(ts.columns)}
-    steps = len(ts)
+    steps = len(values)
     part = column["participation"]
     tail = max(1, int(math.ceil(0.2 * steps)))
     sustained = float(part[-tail:].mean())

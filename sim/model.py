@@ -301,3 +301,7 @@ class PushPullModel(mesa.Model):
     def metrics_frame(self) -> pd.DataFrame:
         """The metrics recorded so far, one row per step."""
         return self.recorder.frame()
+
+    def metrics_recorded(self) -> metrics.Recorded:
+        """The metrics recorded so far as one float array (no DataFrame built)."""
+        return self.recorder.recorded()

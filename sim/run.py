@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -19,10 +20,15 @@ class RunResult:
     """The outcome of one run."""
 
     scenario: Scenario
-    timeseries: pd.DataFrame
+    series: metrics.Recorded
     summary: dict[str, Any]
     phase_steps: tuple[int, ...]
     seconds: float
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per step (built on first use: sweeps read :attr:`series` instead)."""
+        return self.series.frame()
 
 
 #: Seconds between progress-bar updates: each update ends a compiled call, which has a cost.
@@ -51,10 +57,10 @@ def run_scenario(
         model.advance(scenario.steps)
     if bar:
         bar.close()
-    timeseries = model.metrics_frame()
-    summary = metrics.summarize(timeseries, scenario, float(model.cant_not().mean()))
+    series = model.metrics_recorded()
+    summary = metrics.summarize(series, scenario, float(model.cant_not().mean()))
     phases = tuple(sorted(phase.step for phase in scenario.schedule))
-    return RunResult(scenario, timeseries, summary, phases, time.perf_counter() - started)
+    return RunResult(scenario, series, summary, phases, time.perf_counter() - started)
 
 
 def _advance_reporting(

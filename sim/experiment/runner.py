@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -89,9 +88,9 @@ def preflight(plan: Plan, run_fn: RunFn | None = None) -> Schema:
                 f"{plan.source}: variant {variant!r} fails to run: {' '.join(str(exc).split())}"
             ) from None
         metrics.update(dict.fromkeys(summary))
-        for column in ts.columns:
+        for column, is_numeric in worker.column_kinds(ts).items():
             if column != "step":
-                found.setdefault(column, pd.api.types.is_numeric_dtype(ts[column]))
+                found.setdefault(column, is_numeric)
     columns = _select_columns(plan, list(found))
     numeric = [bool(found[c]) for c in columns]
     return Schema(list(metrics), columns, numeric, tidy.key_fields(plan))

@@ -17,18 +17,28 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-RunFn = Callable[[Any], tuple[dict[str, Any], pd.DataFrame]]
+#: A run's time series: a DataFrame, or the model's own record (:class:`sim.metrics.Recorded`:
+#: ``columns`` and a float array ``values`` with a row per step), which needs no conversion.
+Series = Any
+RunFn = Callable[[Any], tuple[dict[str, Any], Series]]
 ERROR_LIMIT = 500
 #: Largest seed a Scenario accepts (sim.config: seed <= 2**63 - 1).
 MAX_SEED = 2**63 - 1
 
 
-def execute_run(cfg: Any) -> tuple[dict[str, Any], pd.DataFrame]:
+def execute_run(cfg: Any) -> tuple[dict[str, Any], Series]:
     """Run one scenario with the core model; returns its summary and time series."""
     from sim.run import run_scenario
 
     result = run_scenario(cfg, progress=False)
-    return result.summary, result.timeseries
+    return result.summary, result.series
+
+
+def column_kinds(ts: Series) -> dict[str, bool]:
+    """Each column of a run's time series, and whether it holds numbers."""
+    if isinstance(ts, pd.DataFrame):
+        return {c: pd.api.types.is_numeric_dtype(ts[c]) for c in ts.columns}
+    return dict.fromkeys(ts.columns, True)
 
 
 @dataclass(frozen=True)
@@ -147,8 +157,10 @@ def _seeded(cfg: Any, seed: int) -> Any:
     return cfg.with_overrides({"seed": seed})
 
 
-def _keep(ts: pd.DataFrame, batch: Batch) -> dict[str, np.ndarray]:
+def _keep(ts: Series, batch: Batch) -> dict[str, np.ndarray]:
     """The kept rows of one run's time series: ``step`` and every kept column, as arrays."""
+    if not isinstance(ts, pd.DataFrame):
+        return _keep_recorded(ts, batch)
     present = set(ts.columns)
     steps = ts["step"].to_numpy() if "step" in present else np.arange(1, len(ts) + 1)
     keep = steps % batch.every == 0
@@ -161,11 +173,33 @@ def _keep(ts: pd.DataFrame, batch: Batch) -> dict[str, np.ndarray]:
     for column, is_numeric in zip(batch.columns, batch.numeric, strict=True):
         if column in found:
             data[column] = found[column]
-        elif column not in present:  # e.g. a sector column of another variant's scenario
-            data[column] = np.full(n, np.nan) if is_numeric else np.full(n, None, dtype=object)
+        elif column not in present:
+            data[column] = _absent(n, is_numeric)
         else:
             data[column] = np.asarray(ts[column].to_numpy()[keep], dtype=object)
     return data
+
+
+def _keep_recorded(ts: Series, batch: Batch) -> dict[str, np.ndarray]:
+    """:func:`_keep` for the model's own record, whose columns are all floats, ``step`` too."""
+    position = {column: k for k, column in enumerate(ts.columns)}
+    steps = ts.values[:, position["step"]].astype(np.int64)
+    keep = steps % batch.every == 0
+    rows = ts.values[keep]
+    data = {"step": steps[keep]}
+    for column, is_numeric in zip(batch.columns, batch.numeric, strict=True):
+        if column not in position:
+            data[column] = _absent(len(rows), is_numeric)
+        elif is_numeric:
+            data[column] = rows[:, position[column]]
+        else:
+            data[column] = rows[:, position[column]].astype(object)
+    return data
+
+
+def _absent(rows: int, is_numeric: bool) -> np.ndarray:
+    """A column a run does not have (e.g. a sector of another variant's scenario)."""
+    return np.full(rows, np.nan) if is_numeric else np.full(rows, None, dtype=object)
 
 
 def _numeric_block(ts: pd.DataFrame, numeric: list[str]) -> np.ndarray:

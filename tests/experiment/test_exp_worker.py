@@ -93,3 +93,38 @@ def test_replications_get_the_scenario_a_full_validation_gives():
         for seed in (0, 5, 2**63 - 1):
             got = _config(batch, Task(0, "v", point, 0, seed), cache)
             assert got == base.with_overrides({**points[point], "seed": seed})
+
+
+def test_the_models_record_is_kept_as_its_data_frame_would_be():
+    """Sweeps keep the model's float record without building a DataFrame: same tables."""
+    from sim.config import load_scenario
+    from sim.experiment.worker import execute_run
+    from sim.metrics import SUMMARY_KEYS
+    from sim.run import run_scenario
+
+    def via_frame(cfg):
+        result = run_scenario(cfg)
+        return result.summary, result.timeseries
+
+    base = load_scenario("multi_sector_pull").with_overrides({"steps": 12})
+    columns = [c for c in via_frame(base)[1].columns if c != "step"]
+    columns += ["participation_elsewhere", "a_label"]
+
+    def batch(run_fn):
+        return Batch(
+            tasks=[Task(i, "v", 0, i, 7 + i) for i in range(3)],
+            configs={"v": base},
+            points={0: {}},
+            metrics=list(SUMMARY_KEYS),
+            columns=columns,
+            numeric=[True] * (len(columns) - 1) + [False],
+            every=3,
+            run_fn=run_fn,
+        )
+
+    runs, ts = run_batch(batch(execute_run))
+    runs_df, ts_df = run_batch(batch(via_frame))
+    assert ts["step"].tolist() == [3, 6, 9, 12] * 3
+    assert ts["participation_elsewhere"].isna().all() and ts["a_label"].isna().all()
+    pd.testing.assert_frame_equal(ts, ts_df)
+    pd.testing.assert_frame_equal(runs.drop(columns="duration"), runs_df.drop(columns="duration"))

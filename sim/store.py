@@ -31,6 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.consolidate import UNREADABLE, DamagedPart, read_part, stream_parts, ts_of
+
 RUNS_FILE = "runs.parquet"
 TIMESERIES_FILE = "timeseries.parquet"
 MANIFEST_FILE = "manifest.json"
@@ -42,14 +44,9 @@ OUTPUTS_KEY = "outputs"
 #: Names this tool gives part files (and their temporaries); nothing else in parts/ is touched.
 PART_RE = re.compile(r"^\d{9}-\d{9}-\w+\.(runs|ts)\.parquet$")
 TMP_RE = re.compile(r"^\..+\.[0-9a-f]+\.tmp$")
-#: Rows per row group of the consolidated time series: fixed, so that the file's bytes do not
-#: depend on how runs were batched (worker count, executor).
-ROW_GROUP_ROWS = 65_536
 #: Key-value metadata of a runs part: the rows of its time-series part (the commit record).
 TS_ROWS_KEY = b"pushpull.ts_rows"
 FINGERPRINT_KEY = b"pushpull.fingerprint"
-#: Arrow errors that mean "this file is damaged" (truncated, not parquet, bad pages).
-UNREADABLE = (pa.ArrowException, OSError, ValueError)
 
 
 def _fsync_replace(tmp: Path, final: Path) -> None:
@@ -242,7 +239,7 @@ class PartStore:
             table = pq.read_table(part, columns=["run_id", "status"])
             expected = int((table.schema.metadata or {}).get(TS_ROWS_KEY, b"0"))
             if expected:
-                ts_rows = pq.read_metadata(_ts_of(part)).num_rows
+                ts_rows = pq.read_metadata(ts_of(part)).num_rows
                 return ts_rows == expected and table.num_rows > 0
         except UNREADABLE:
             return False
@@ -250,7 +247,7 @@ class PartStore:
 
     def _drop(self, part: Path) -> None:
         """Remove a damaged batch (both files): its runs count as not done and are rerun."""
-        _ts_of(part).unlink(missing_ok=True)
+        ts_of(part).unlink(missing_ok=True)
         part.unlink(missing_ok=True)
         self.dropped += 1
 
@@ -295,15 +292,11 @@ class PartStore:
             Number of runs rows and of time-series rows written.
         """
         while True:
-            parts = self.run_parts()
+            parts = sorted(self.run_parts(), key=_first_id)
             try:
-                n_ts = self._consolidate_timeseries(parts, ts_schema) if ts_schema else 0
-                frames = [pq.read_table(p).to_pandas() for p in parts]
-            except _DamagedPart as exc:
+                frames, n_ts = self._consolidate_timeseries(parts, ts_schema)
+            except DamagedPart as exc:
                 self._drop(exc.part)
-                continue
-            except UNREADABLE:
-                self.open()  # finds and drops the damaged runs part
                 continue
             break
         runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": []})
@@ -311,63 +304,21 @@ class PartStore:
         write_parquet_atomic(runs.reset_index(drop=True), self.out_dir / RUNS_FILE)
         return len(runs), n_ts
 
-    def _consolidate_timeseries(self, parts: Iterable[Path], schema: pa.Schema) -> int:
+    def _consolidate_timeseries(
+        self, parts: list[Path], schema: pa.Schema | None
+    ) -> tuple[list[pd.DataFrame], int]:
+        """Write the time series of ``parts``; returns their runs tables and the rows written."""
+        if schema is None:  # no time series kept: only the runs
+            return [read_part(part, None)[0] for part in parts], 0
         final = self.out_dir / TIMESERIES_FILE
         tmp = _tmp_name(final)
         try:
             with pq.ParquetWriter(tmp, schema) as writer:
-                rows = _stream_parts(sorted(parts, key=_first_id), schema, writer)
+                frames, rows = stream_parts(parts, schema, writer)
             _fsync_replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
-        return rows
-
-
-class _DamagedPart(Exception):
-    def __init__(self, part: Path) -> None:
-        super().__init__(str(part))
-        self.part = part
-
-
-def _stream_parts(parts: list[Path], schema: pa.Schema, writer: pq.ParquetWriter) -> int:
-    """Copy the time series of ``parts`` into ``writer`` in row groups of fixed size."""
-    seen: set[int] = set()
-    pending: list[pa.Table] = []
-    buffered = rows = 0
-    for part in parts:
-        try:
-            ids = set(pq.read_table(part, columns=["run_id"]).column(0).to_pylist()) - seen
-            ts_path = _ts_of(part)
-            table = pq.read_table(ts_path) if ids and ts_path.exists() else None
-        except UNREADABLE:
-            raise _DamagedPart(part) from None
-        seen |= ids
-        if table is None:
-            continue
-        mask = pc.is_in(table["run_id"], pa.array(sorted(ids), pa.int64()))
-        table = table.filter(mask).sort_by([("run_id", "ascending"), ("step", "ascending")])
-        pending.append(table.select(schema.names).cast(schema))
-        buffered += table.num_rows
-        rows += table.num_rows
-        if buffered >= ROW_GROUP_ROWS:
-            buffered = _flush(pending, writer, final=False)
-    _flush(pending, writer, final=True)
-    return rows
-
-
-def _flush(pending: list[pa.Table], writer: pq.ParquetWriter, final: bool) -> int:
-    """Write whole row groups of ``ROW_GROUP_ROWS`` (all that is left if ``final``)."""
-    if not pending:
-        return 0
-    table = pa.concat_tables(pending).combine_chunks()
-    pending.clear()
-    whole = table.num_rows if final else table.num_rows - table.num_rows % ROW_GROUP_ROWS
-    if whole:
-        writer.write_table(table.slice(0, whole), row_group_size=ROW_GROUP_ROWS)
-    rest = table.slice(whole)
-    if rest.num_rows:
-        pending.append(rest)
-    return rest.num_rows
+        return frames, rows
 
 
 def _id_range(runs: pa.Table | pd.DataFrame) -> tuple[int, int]:
@@ -376,10 +327,6 @@ def _id_range(runs: pa.Table | pd.DataFrame) -> tuple[int, int]:
         return int(runs["run_id"].min()), int(runs["run_id"].max())
     bounds = pc.min_max(runs.column("run_id")).as_py()
     return int(bounds["min"]), int(bounds["max"])
-
-
-def _ts_of(part: Path) -> Path:
-    return part.with_name(part.name.replace(".runs.parquet", ".ts.parquet"))
 
 
 def _first_id(path: Path) -> int:

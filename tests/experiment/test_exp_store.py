@@ -61,6 +61,22 @@ def test_duplicate_runs_are_kept_once(tmp_path):
     assert ts.groupby("run_id").size().tolist() == [3, 3]
 
 
+def test_parts_unlike_a_sweeps_are_sorted_filtered_and_cast(tmp_path):
+    """Consolidation copies a sweep's parts as they are; any other part is conformed."""
+    parts = store.PartStore(tmp_path)
+    parts.open()
+    runs, ts = batch([0, 1])
+    stray = pd.DataFrame({"run_id": [7], "step": [1], "x": [0.5]})  # not a run of this batch
+    ts = pd.concat([ts.iloc[::-1], stray]).astype({"x": "int64"})  # reversed, x as integers
+    parts.write_batch(runs, ts)
+    parts.write_batch(*batch([2]))
+    assert parts.consolidate(SCHEMA) == (3, 9)
+    got = pd.read_parquet(tmp_path / store.TIMESERIES_FILE)
+    pd.testing.assert_frame_equal(
+        got, pd.concat([batch([0, 1])[1], batch([2])[1]], ignore_index=True)
+    )
+
+
 def test_clear_removes_only_owned_files(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     parts = store.PartStore(tmp_path)

@@ -1,7 +1,8 @@
 """What a run reports: per-step time-series columns and the run's summary metrics.
 
-The time series is recorded into preallocated numpy columns (one row per step); the summary is a
-pure function of the time series and the scenario, so analysis code can recompute it.
+The time series is recorded into preallocated numpy columns (one row per step, handed over as a
+:class:`Recorded`); the summary is a pure function of the time series and the scenario, so analysis
+code can recompute it.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ class Recorder:
 INTEGER_COLUMNS = ("step", "vision_clusters", "dialogue_pairs")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: == on arrays has no single answer
 class Recorded:
     """A run's time series as the model records it: one float per step and column.
 

@@ -22,7 +22,8 @@ HELPERS = Path(__file__).resolve().parent
 #: A sweep on one worker whose fifth run hangs (exp_helpers.run_then_hang): the kill
 #: lands after exactly four committed runs, however fast or loaded the machine is.
 HANGING_SWEEP = """
-import sys
+import faulthandler, signal, sys
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # a stuck sweep's stacks, on request
 from sim.experiment.plan import make_plan
 from sim.experiment.runner import run_plan
 from sim.experiment.spec import load_experiment
@@ -107,6 +108,11 @@ def test_ctrl_c_stops_busy_workers_and_keeps_the_finished_runs(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
     try:
         proc.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGUSR1)  # where it is stuck, for the failure message
+        time.sleep(2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError(f"not stopped by Ctrl-C:\n{proc.stderr.read().decode()}") from None
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

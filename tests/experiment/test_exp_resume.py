@@ -23,6 +23,9 @@ HELPERS = Path(__file__).resolve().parent
 #: lands after exactly four committed runs, however fast or loaded the machine is.
 HANGING_SWEEP = """
 import faulthandler, signal, sys
+# Ctrl-C as a terminal delivers it: a test runner started as a background job (`... &` in a
+# script) ignores SIGINT, and a process inherits that, so the sweep would never see it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # a stuck sweep's stacks, on request
 from sim.experiment.plan import make_plan
 from sim.experiment.runner import run_plan

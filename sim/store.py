@@ -294,7 +294,7 @@ class PartStore:
         while True:
             parts = sorted(self.run_parts(), key=_first_id)
             try:
-                frames, n_ts = self._consolidate_timeseries(parts, ts_schema)
+                frames, n_ts = self._consolidate_parts(parts, ts_schema)
             except DamagedPart as exc:
                 self._drop(exc.part)
                 continue
@@ -304,7 +304,7 @@ class PartStore:
         write_parquet_atomic(runs.reset_index(drop=True), self.out_dir / RUNS_FILE)
         return len(runs), n_ts
 
-    def _consolidate_timeseries(
+    def _consolidate_parts(
         self, parts: list[Path], schema: pa.Schema | None
     ) -> tuple[list[pd.DataFrame], int]:
         """Write the time series of ``parts``; returns their runs tables and the rows written."""

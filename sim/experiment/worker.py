@@ -11,15 +11,18 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+if TYPE_CHECKING:  # not imported at run time: workers stay light
+    from sim.metrics import Recorded
+
 #: A run's time series: a DataFrame, or the model's own record (:class:`sim.metrics.Recorded`:
 #: ``columns`` and a float array ``values`` with a row per step), which needs no conversion.
-Series = Any
+Series = Union[pd.DataFrame, "Recorded"]  # noqa: UP007 - a forward reference needs Union
 RunFn = Callable[[Any], tuple[dict[str, Any], Series]]
 ERROR_LIMIT = 500
 #: Largest seed a Scenario accepts (sim.config: seed <= 2**63 - 1).
